@@ -1,1 +1,8 @@
+/**
+ * The broker's durable store: the ports every backend implements, the in-memory backend and the
+ * group commit the hot path writes through. SQLite and PostgreSQL live in store/sqlite and
+ * store/postgres, which only app/ imports.
+ */
 export type * from './ports.js';
+export { MemoryStore, MemoryTables, type MemoryStoreOptions } from './memory/index.js';
+export { GroupCommit, type GroupCommitOptions, type GroupCommitStats } from './group-commit.js';

@@ -11,6 +11,8 @@ export interface MessageProperties {
   readonly responseTopic?: string;
   readonly correlationData?: Buffer;
   readonly userProperties?: Readonly<Record<string, string | string[]>>;
+  /** On a message queued for one session: the identifiers of the subscriptions it matched. */
+  readonly subscriptionIdentifiers?: readonly number[];
 }
 
 /** An application message as the store keeps it. */

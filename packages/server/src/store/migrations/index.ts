@@ -1,0 +1,49 @@
+/** Runs the broker store's in-code migrations with Kysely's Migrator, on SQLite and PostgreSQL alike. */
+import { Migrator, type Kysely, type Migration, type MigrationProvider } from 'kysely';
+import { GatehouseError } from '../../core/index.js';
+import type { SqlDialectName } from '../sql/schema.js';
+import { initialMigration } from './0001-initial.js';
+
+/** Our own bookkeeping tables, so a database shared with another Kysely app keeps the two apart. */
+const MIGRATION_TABLE = 'gatehouse_migration';
+const MIGRATION_LOCK_TABLE = 'gatehouse_migration_lock';
+
+/** Every migration, keyed by a name that sorts in the order they must run. Append; never edit one that shipped. */
+export function brokerStoreMigrations(dialect: SqlDialectName): Record<string, Migration> {
+  return {
+    '0001-initial': initialMigration(dialect),
+  };
+}
+
+export interface MigrateOptions {
+  readonly dialect: SqlDialectName;
+  /**
+   * PostgreSQL schema that holds the tables. Kysely's Migrator decides whether its bookkeeping table
+   * exists by looking across all schemas unless told which one, so PostgreSQL must always name it.
+   */
+  readonly schema?: string;
+}
+
+/**
+ * Brings the database to the latest schema; safe on every start (a lock serializes concurrent nodes).
+ *
+ * @example
+ * await migrateToLatest(db, { dialect: 'sqlite' });
+ */
+export async function migrateToLatest(db: Kysely<unknown>, options: MigrateOptions): Promise<void> {
+  const migrations = brokerStoreMigrations(options.dialect);
+  const provider: MigrationProvider = { getMigrations: async () => migrations };
+  const migrator = new Migrator({
+    db,
+    provider,
+    migrationTableName: MIGRATION_TABLE,
+    migrationLockTableName: MIGRATION_LOCK_TABLE,
+    ...(options.schema === undefined ? {} : { migrationTableSchema: options.schema }),
+  });
+  const { error, results } = await migrator.migrateToLatest();
+  if (error !== undefined) {
+    const failed = results?.find((result) => result.status === 'Error')?.migrationName;
+    const reason = `migration ${failed ?? '(bookkeeping)'} failed: ${error instanceof Error ? error.message : String(error)}`;
+    throw new GatehouseError('STORE_UNAVAILABLE', { reason }, { cause: error });
+  }
+}

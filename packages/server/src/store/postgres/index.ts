@@ -1,0 +1,2 @@
+/** The PostgreSQL store. Only app/ imports this folder. */
+export { createPostgresStore, type PostgresStoreOptions } from './postgres-store.js';

@@ -1,0 +1,2 @@
+/** The embedded SQLite store. Only app/ imports this folder. */
+export { createSqliteStore, type SqliteStoreOptions } from './sqlite-store.js';
