@@ -1,0 +1,73 @@
+/** The broker: accepts connections from any transport and owns their sessions and messages. */
+import type { Duplex } from 'node:stream';
+import { validateTopicFilter } from '@gatehouse/protocol';
+import type { PeerInfo } from '../core/index.js';
+import { ReasonCode } from '../mqtt/index.js';
+import { Admin } from './admin.js';
+import type { BrokerPort, InternalMessage } from './broker-port.js';
+import { BrokerCore, type BrokerOptions } from './core.js';
+import type { InternalSubscription } from './router.js';
+import type { BrokerAdmin } from './types.js';
+
+/**
+ * @example
+ * const broker = new Broker({ store: new MemoryStore(), logger });
+ * await broker.start();
+ * net.createServer((socket) => broker.accept(socket, { transport: 'tcp', remoteAddress: socket.remoteAddress ?? '', remotePort: socket.remotePort ?? 0, localPort: 1883, listener: 'mqtt' })).listen(1883);
+ */
+export class Broker {
+  readonly #core: BrokerCore;
+  readonly admin: BrokerAdmin;
+  readonly port: BrokerPort;
+
+  constructor(options: BrokerOptions) {
+    const core = new BrokerCore(options);
+    this.#core = core;
+    this.admin = new Admin(core);
+    this.port = {
+      publish(message: InternalMessage): void {
+        if (message.retain) core.retain(message);
+        core.route(message, undefined);
+      },
+      subscribe(filter: string, handler: (message: InternalMessage) => void): () => void {
+        const reason = validateTopicFilter(filter);
+        if (reason !== undefined) throw new TypeError(`Invalid internal subscription "${filter}": ${reason}`);
+        const subscription: InternalSubscription = { kind: 'internal', topicFilter: filter, handler };
+        core.router.addInternal(subscription);
+        return () => core.router.removeInternal(subscription);
+      },
+    };
+  }
+
+  /** Loads the durable state and starts accepting connections. The store must be open. */
+  async start(): Promise<void> {
+    await this.#core.load();
+    this.#core.startTimers();
+    this.#core.accepting = true;
+  }
+
+  accept(stream: Duplex, peer: PeerInfo): void {
+    this.#core.accept(stream, peer);
+  }
+
+  get ready(): boolean {
+    return this.#core.accepting && this.#core.commit.healthy;
+  }
+
+  get storeHealthy(): boolean {
+    return this.#core.commit.healthy;
+  }
+
+  /** Stops accepting, tells MQTT 5 clients the server is shutting down (0x8B), closes all, flushes the store. */
+  async close(options: { reason?: string } = {}): Promise<void> {
+    const core = this.#core;
+    core.accepting = false;
+    for (const connection of [...core.connections]) {
+      connection.disconnect(ReasonCode.ServerShuttingDown, options.reason ?? 'Server shutting down', 'shutdown');
+    }
+    core.stopTimers();
+    await core.commit.flush();
+  }
+}
+
+export type { BrokerOptions };

@@ -1,0 +1,350 @@
+/**
+ * One client connection: reads packets from a Duplex, hands them to the dispatch table, and writes
+ * packets back with corking, backpressure and the client's limits (Maximum Packet Size, Topic Alias
+ * Maximum, Receive Maximum). Everything here runs synchronously from the socket's data callback.
+ */
+import type { Duplex } from 'node:stream';
+import type { PeerInfo } from '../core/index.js';
+import { encodePacket, PacketReader, ProtocolError, ReasonCode, reasonCodeName, toConnackReturnCode, type Packet } from '../mqtt/index.js';
+import type { StoredMessage } from '../store/index.js';
+import type { ArmedWill, BrokerContext } from './context.js';
+import { dispatch } from './handlers/index.js';
+import type { Session } from './session.js';
+
+export type ConnectionState = 'connecting' | 'authenticating' | 'connected' | 'closed';
+
+let nextConnectionId = 1;
+
+export class Connection {
+  readonly id = nextConnectionId++;
+  readonly peer: PeerInfo;
+  readonly ctx: BrokerContext;
+  state: ConnectionState = 'connecting';
+  protocolVersion: 3 | 4 | 5 = 4;
+  clientId = '';
+  username: string | undefined;
+  session: Session | undefined;
+  cleanStart = true;
+  /** Seconds; 0 disables the check. */
+  keepAlive = 0;
+  readonly openedAt: number;
+  connectedAt = 0;
+  lastPacketAt: number;
+  will: ArmedWill | undefined;
+  /** The client's limits from CONNECT (MQTT 5). */
+  sendWindow = 65535;
+  maxOutgoingPacketSize = 0;
+  clientTopicAliasMaximum = 0;
+  requestProblemInformation = true;
+  requestResponseInformation = false;
+  /** Incoming topic aliases [MQTT-3.3.2-7] and outgoing ones. */
+  readonly inboundAliases = new Map<number, string>();
+  outboundAliases: Map<string, number> | undefined;
+  /** Unacknowledged QoS 1/2 PUBLISHes from the client, against our Receive Maximum. */
+  inboundInflight = 0;
+  /** Enhanced authentication in progress or done. */
+  authMethod: string | undefined;
+  authState: Map<string, unknown> | undefined;
+  /** Packets that arrived while CONNECT was being authenticated. */
+  pendingPackets: Packet[] | undefined;
+  congested = false;
+  congestedSince = 0;
+  messagesIn = 0;
+  messagesOut = 0;
+  bytesIn = 0;
+  bytesOut = 0;
+  readonly #socket: Duplex;
+  readonly #reader: PacketReader;
+  #corked = false;
+  /** Acknowledgements that wait for the group commit, in order; `#ackReady` of them are covered by the registered callback. */
+  readonly #pendingAcks: Packet[] = [];
+  #ackReady = 0;
+  readonly #flushAcks = (): void => this.#onAcksCommitted();
+  #tokens: number;
+  #tokensAt: number;
+  #paused = false;
+  #authWaiter: ((data: Buffer | undefined) => void) | undefined;
+
+  constructor(ctx: BrokerContext, socket: Duplex, peer: PeerInfo) {
+    this.ctx = ctx;
+    this.peer = peer;
+    this.#socket = socket;
+    this.openedAt = ctx.now();
+    this.lastPacketAt = this.openedAt;
+    this.#tokens = ctx.limits.maxPublishRate;
+    this.#tokensAt = this.openedAt;
+    this.#reader = new PacketReader(
+      ctx.limits.maxPacketSize,
+      (packet) => this.#onPacket(packet),
+      (error) => this.fail(error),
+    );
+    socket.on('data', (chunk: Buffer) => {
+      this.bytesIn += chunk.length;
+      ctx.counters.bytesIn += chunk.length;
+      this.#reader.push(chunk);
+    });
+    socket.on('drain', () => this.#onDrain());
+    socket.on('error', (error: Error) => {
+      ctx.logger.debug({ clientId: this.clientId, err: error.message }, 'connection error');
+    });
+    socket.on('close', () => this.#closed('socket-closed', true));
+    socket.on('end', () => socket.end());
+  }
+
+  get connected(): boolean {
+    return this.state === 'connected';
+  }
+
+  get closed(): boolean {
+    return this.state === 'closed';
+  }
+
+  #onPacket(packet: Packet): void {
+    if (this.state === 'closed') return;
+    this.lastPacketAt = this.ctx.now();
+    if (this.state === 'authenticating' && packet.cmd !== 'auth') {
+      (this.pendingPackets ??= []).push(packet);
+      return;
+    }
+    dispatch(this, packet);
+  }
+
+  /** Replays packets held while CONNECT was being authenticated. */
+  replayPending(): void {
+    const pending = this.pendingPackets;
+    this.pendingPackets = undefined;
+    if (pending === undefined) return;
+    for (const packet of pending) {
+      if (this.state !== 'connected') return;
+      dispatch(this, packet);
+    }
+  }
+
+  /** Takes one publish token; false (and reading paused until tokens refill) when the rate is exceeded. */
+  takePublishToken(): void {
+    const rate = this.ctx.limits.maxPublishRate;
+    if (rate === 0) return;
+    const now = this.ctx.now();
+    if (now > this.#tokensAt) {
+      this.#tokens = Math.min(rate, this.#tokens + ((now - this.#tokensAt) * rate) / 1000);
+      this.#tokensAt = now;
+    }
+    this.#tokens -= 1;
+    if (this.#tokens < 0 && !this.#paused) {
+      // Throttle rather than disconnect: stop reading until the bucket has refilled.
+      this.#paused = true;
+      this.#socket.pause();
+      const waitMs = Math.ceil((-this.#tokens * 1000) / rate);
+      setTimeout(() => {
+        this.#paused = false;
+        if (!this.closed && !this.congested) this.#socket.resume();
+      }, waitMs).unref();
+    }
+  }
+
+  /** Waits for the client's next AUTH packet during enhanced authentication. */
+  nextAuthPacket(): Promise<Buffer | undefined> {
+    return new Promise((resolve) => {
+      this.#authWaiter = resolve;
+    });
+  }
+
+  /** Hands an AUTH packet's data to the waiting exchange; false when none waits. */
+  receiveAuth(data: Buffer | undefined): boolean {
+    const waiter = this.#authWaiter;
+    if (waiter === undefined) return false;
+    this.#authWaiter = undefined;
+    waiter(data);
+    return true;
+  }
+
+  // ---- writing
+
+  write(buffer: Buffer): void {
+    if (this.state === 'closed') return;
+    const socket = this.#socket;
+    if (!this.#corked) {
+      this.#corked = true;
+      socket.cork();
+      process.nextTick(uncork, this);
+    }
+    this.bytesOut += buffer.length;
+    this.ctx.counters.bytesOut += buffer.length;
+    if (!socket.write(buffer) && socket.writableLength > this.ctx.limits.maxWriteBuffer && !this.congested) {
+      // The client is not reading: stop sending to it and stop reading from it until it drains.
+      this.congested = true;
+      this.congestedSince = this.ctx.now();
+      socket.pause();
+    }
+  }
+
+  uncork(): void {
+    if (this.#corked) {
+      this.#corked = false;
+      this.#socket.uncork();
+    }
+  }
+
+  #onDrain(): void {
+    if (!this.congested) return;
+    this.congested = false;
+    if (!this.#paused) this.#socket.resume();
+    if (this.session !== undefined) this.ctx.drainSession(this.session);
+  }
+
+  send(packet: Packet): void {
+    if (this.state === 'closed') return;
+    this.write(encodePacket(packet, this.protocolVersion));
+  }
+
+  /** Sends a PUBLISH in the message's delivered form (QoS, retain) with the given packet id. */
+  sendPublish(message: StoredMessage, packetId: number, dup: boolean): void {
+    if (this.state === 'closed') return;
+    let topicAlias: number | undefined;
+    let omitTopic = false;
+    if (this.clientTopicAliasMaximum > 0) {
+      // Alias the topics we send most: the first ones, until the client's maximum is used up.
+      const aliases = (this.outboundAliases ??= new Map());
+      topicAlias = aliases.get(message.topic);
+      if (topicAlias !== undefined) omitTopic = !dup;
+      else if (aliases.size < this.clientTopicAliasMaximum) {
+        topicAlias = aliases.size + 1;
+        aliases.set(message.topic, topicAlias);
+      }
+    }
+    const buffer = this.ctx.encoder.encode(message, {
+      qos: message.qos,
+      retain: message.retain,
+      dup,
+      packetId,
+      protocolVersion: this.protocolVersion,
+      subscriptionIds: message.properties?.subscriptionIdentifiers,
+      topicAlias,
+      omitTopic,
+    }, this.ctx.now());
+    if (this.maxOutgoingPacketSize > 0 && buffer.length > this.maxOutgoingPacketSize) {
+      // [MQTT-3.1.2-24] never send a packet larger than the client's Maximum Packet Size; drop it
+      this.ctx.counters.drops['packet-too-large'] = (this.ctx.counters.drops['packet-too-large'] ?? 0) + 1;
+      if (packetId !== 0) this.ctx.dropInflight(this, packetId);
+      return;
+    }
+    this.messagesOut++;
+    this.ctx.counters.messagesOut[message.qos]++;
+    this.write(buffer);
+  }
+
+  sendPubrel(packetId: number): void {
+    this.send({ cmd: 'pubrel', messageId: packetId });
+  }
+
+  /**
+   * Sends an acknowledgement once the durable changes queued so far are committed (DESIGN: a QoS 1
+   * PUBACK only after its commit), or at once when nothing is waiting. Keeps acknowledgements in order.
+   */
+  acknowledge(packet: Packet, afterCommit: boolean): void {
+    if (!afterCommit && this.#pendingAcks.length === 0) {
+      if (packet.cmd === 'puback') this.inboundInflight--;
+      this.send(packet);
+      return;
+    }
+    this.#pendingAcks.push(packet);
+    if (this.#ackReady === 0) {
+      this.#ackReady = this.#pendingAcks.length;
+      this.ctx.afterCommit(this.#flushAcks);
+    }
+  }
+
+  #onAcksCommitted(): void {
+    const ready = this.#ackReady;
+    const acks = this.#pendingAcks.splice(0, ready);
+    this.#ackReady = 0;
+    for (const ack of acks) {
+      if (ack.cmd === 'puback') this.inboundInflight--;
+      this.send(ack);
+    }
+    if (this.#pendingAcks.length > 0) {
+      // These arrived after the callback was registered: they wait for the next commit.
+      this.#ackReady = this.#pendingAcks.length;
+      this.ctx.afterCommit(this.#flushAcks);
+    }
+  }
+
+  // ---- closing
+
+  /**
+   * A client error: answer as the spec asks (CONNACK with the reason before CONNECT completed, else
+   * DISCONNECT for MQTT 5) and close. The server stays healthy for everyone else.
+   */
+  fail(error: ProtocolError): void {
+    if (this.state === 'closed') return;
+    this.ctx.logger.debug({ clientId: this.clientId, peer: this.peer.remoteAddress, reason: error.reasonName, err: error.message }, 'closing connection on client error');
+    if (this.state === 'connected') this.disconnect(error.reasonCode, error.message, 'protocol-error');
+    else this.refuseConnect(error.reasonCode, error.message);
+  }
+
+  /** Answers CONNECT with a failure CONNACK and closes [MQTT-3.2.2-6]. */
+  refuseConnect(reasonCode: number, reason: string): void {
+    if (this.state === 'closed') return;
+    const label = `connack-${reasonCodeName(reasonCode)}`;
+    if (this.protocolVersion === 5) {
+      this.send({
+        cmd: 'connack',
+        sessionPresent: false,
+        reasonCode,
+        ...(this.requestProblemInformation ? { properties: { reasonString: reason } } : {}),
+      });
+    } else if (reasonCode !== ReasonCode.MalformedPacket && reasonCode !== ReasonCode.ProtocolError) {
+      // 3.1.1 has return codes only for these causes; malformed packets are closed without CONNACK.
+      this.send({ cmd: 'connack', sessionPresent: false, returnCode: toConnackReturnCode(reasonCode) });
+    }
+    this.close(label, false);
+  }
+
+  /** Server-initiated DISCONNECT (MQTT 5 only; 3.1.1 clients are just closed) and close. */
+  disconnect(reasonCode: number, reason: string | undefined, label: string, extra?: { serverReference?: string }): void {
+    if (this.state === 'closed') return;
+    if (this.protocolVersion === 5 && this.state === 'connected') {
+      const properties: Record<string, unknown> = {};
+      if (reason !== undefined && this.requestProblemInformation) properties['reasonString'] = reason;
+      if (extra?.serverReference !== undefined) properties['serverReference'] = extra.serverReference;
+      this.send({ cmd: 'disconnect', reasonCode, ...(Object.keys(properties).length > 0 ? { properties } : {}) });
+    }
+    // Wills are published on every server-initiated close except a clean shutdown handover.
+    this.close(label, true);
+  }
+
+  /** Ends the connection now. `publishWill` is false only after DISCONNECT 0x00 from the client. */
+  close(label: string, publishWill: boolean): void {
+    if (this.state === 'closed') return;
+    this.uncork();
+    this.#socket.end();
+    // Give the last packet a moment to leave, then make sure the socket is gone.
+    const socket = this.#socket;
+    setTimeout(() => socket.destroy(), 1000).unref();
+    this.#closed(label, publishWill);
+  }
+
+  #closed(label: string, publishWill: boolean): void {
+    if (this.state === 'closed') return;
+    const wasConnected = this.state === 'connected';
+    this.state = 'closed';
+    this.#socket.destroySoon?.();
+    const counters = this.ctx.counters;
+    counters.disconnects[label] = (counters.disconnects[label] ?? 0) + 1;
+    this.ctx.connectionClosed(this, publishWill && wasConnected);
+  }
+
+  destroy(): void {
+    this.#socket.destroy();
+  }
+}
+
+function uncork(connection: Connection): void {
+  connection.uncork();
+}
+
+declare module 'node:stream' {
+  interface Duplex {
+    destroySoon?(): void;
+  }
+}

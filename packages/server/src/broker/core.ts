@@ -1,0 +1,551 @@
+/**
+ * The broker's state and the operations on it: sessions, routing, retained messages, wills and
+ * expiry. Connections and handlers see it through BrokerContext. Every method here is synchronous
+ * unless it says otherwise: in Node the hazard is interleaving at `await`, and session takeover,
+ * routing and packet-id allocation must never await between their check and their write.
+ */
+import type { Duplex } from 'node:stream';
+import type { Logger, PeerInfo } from '../core/index.js';
+import type { ConnectPacket } from '../mqtt/index.js';
+import { GroupCommit, type BrokerStore, type RetainedMessage, type StoreOp, type StoredMessage } from '../store/index.js';
+import { Connection } from './connection.js';
+import type { ArmedWill, BrokerContext } from './context.js';
+import { defaultFeatures, defaultLimits } from './defaults.js';
+import { deliver, drain } from './delivery.js';
+import type { BrokerHooks } from './hooks.js';
+import { PublishEncoder } from './publish-encoder.js';
+import { RetainedStore } from './retained.js';
+import { Router } from './router.js';
+import { Session, type OutgoingEntry, type SessionSubscription } from './session.js';
+import type { BrokerCounters, BrokerFeatures, BrokerLimits } from './types.js';
+import { ReasonCode } from '../mqtt/index.js';
+
+export interface BrokerOptions {
+  readonly store: BrokerStore;
+  readonly logger: Logger;
+  readonly limits?: Partial<BrokerLimits>;
+  readonly features?: Partial<BrokerFeatures>;
+  readonly hooks?: BrokerHooks;
+  /** Seconds; when set, every MQTT 5 client is told to use it (Server Keep Alive). */
+  readonly serverKeepAlive?: number;
+  /** Milliseconds a new connection has to send CONNECT (and finish authenticating). */
+  readonly connectTimeoutMs?: number;
+}
+
+interface PendingWill {
+  readonly message: StoredMessage;
+  readonly timer: NodeJS.Timeout;
+}
+
+const COMMIT_BUCKETS = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5];
+const MAX_TIMER_MS = 0x7fffffff;
+
+export function newCounters(): BrokerCounters {
+  return {
+    connections: 0,
+    connectionsTotal: 0,
+    sessions: 0,
+    subscriptions: 0,
+    retainedMessages: 0,
+    messagesIn: [0, 0, 0],
+    messagesOut: [0, 0, 0],
+    bytesIn: 0,
+    bytesOut: 0,
+    drops: {},
+    disconnects: {},
+    queuedMessages: 0,
+    inflightMessages: 0,
+    storeCommits: 0,
+    storeCommitOps: 0,
+    storeCommitSeconds: 0,
+    storeCommitBuckets: { le: COMMIT_BUCKETS, counts: COMMIT_BUCKETS.map(() => 0) },
+  };
+}
+
+export class BrokerCore implements BrokerContext {
+  readonly limits: BrokerLimits;
+  readonly features: BrokerFeatures;
+  readonly hooks: BrokerHooks;
+  readonly logger: Logger;
+  readonly counters: BrokerCounters = newCounters();
+  readonly serverKeepAlive: number | undefined;
+  readonly router = new Router();
+  readonly retained: RetainedStore;
+  readonly encoder = new PublishEncoder();
+  readonly connections = new Set<Connection>();
+  readonly sessions = new Map<string, Session>();
+  readonly store: BrokerStore;
+  readonly commit: GroupCommit;
+  readonly connectTimeoutMs: number;
+  readonly #pendingWills = new Map<string, PendingWill>();
+  #persisted = 0;
+  #routeStamp = 0;
+  readonly #targets: Session[] = [];
+  #now = 0;
+  #nowValid = false;
+  #sweepTimer: NodeJS.Timeout | undefined;
+  accepting = false;
+
+  constructor(options: BrokerOptions) {
+    this.limits = { ...defaultLimits, ...options.limits };
+    this.features = { ...defaultFeatures, ...options.features };
+    this.hooks = options.hooks ?? {};
+    this.logger = options.logger;
+    this.serverKeepAlive = options.serverKeepAlive;
+    this.connectTimeoutMs = options.connectTimeoutMs ?? 10_000;
+    this.store = options.store;
+    const counters = this.counters;
+    this.commit = new GroupCommit(options.store, {
+      logger: options.logger,
+      onCommit: ({ ops, seconds }) => {
+        counters.storeCommits++;
+        counters.storeCommitOps += ops;
+        counters.storeCommitSeconds += seconds;
+        const buckets = counters.storeCommitBuckets;
+        for (let i = 0; i < buckets.le.length; i++) if (seconds <= buckets.le[i]!) buckets.counts[i]!++;
+      },
+    });
+    this.retained = new RetainedStore((op) => this.persist(op), this.limits.maxRetainedMessages);
+  }
+
+  // ---- lifecycle
+
+  /** Loads sessions, retained messages and pending wills from the store. */
+  async load(): Promise<void> {
+    const [sessions, retained, wills] = await Promise.all([this.store.loadSessions(), this.store.loadRetained(), this.store.loadWills()]);
+    const now = this.now();
+    this.retained.load(retained);
+    this.counters.retainedMessages = this.retained.size;
+    for (const stored of sessions) {
+      const session = new Session(stored.clientId, stored.protocolVersion, stored.expiryInterval);
+      session.stored = true;
+      // A session whose process died while it was connected counts as disconnected from now.
+      session.disconnectedAt = stored.disconnectedAt ?? now;
+      for (const { filter, options } of stored.subscriptions) {
+        const shared = filter.startsWith('$share/') ? filter.slice(7).split('/') : undefined;
+        const subscription: SessionSubscription = {
+          kind: 'session',
+          session,
+          filter,
+          topicFilter: shared === undefined ? filter : shared.slice(1).join('/'),
+          ...(shared === undefined ? {} : { group: shared[0]! }),
+          options,
+        };
+        session.subscriptions.set(filter, subscription);
+        this.router.add(subscription);
+        this.counters.subscriptions++;
+      }
+      for (const outgoing of stored.outgoing) {
+        const entry: OutgoingEntry = { seq: outgoing.seq, state: outgoing.state, packetId: outgoing.packetId ?? 0, message: outgoing.message };
+        session.advanceSeq(outgoing.seq);
+        if (entry.state === 'queued' || entry.packetId === 0) {
+          entry.state = 'queued';
+          session.queue.push(entry);
+          this.counters.queuedMessages++;
+        } else {
+          session.inflight.set(entry.packetId, entry);
+          this.counters.inflightMessages++;
+        }
+      }
+      for (const packetId of stored.incomingPacketIds) session.incomingQos2.add(packetId);
+      this.sessions.set(session.clientId, session);
+      this.counters.sessions++;
+      this.#scheduleExpiry(session);
+    }
+    for (const will of wills) this.#scheduleWill(will.clientId, will.message, Math.max(0, will.publishAt - now), false);
+    this.logger.info({ sessions: sessions.length, retained: retained.length, wills: wills.length }, 'broker state loaded');
+  }
+
+  startTimers(): void {
+    this.#sweepTimer = setInterval(() => this.#sweep(), 1000);
+    this.#sweepTimer.unref();
+  }
+
+  stopTimers(): void {
+    if (this.#sweepTimer !== undefined) clearInterval(this.#sweepTimer);
+    for (const session of this.sessions.values()) if (session.expiryTimer !== undefined) clearTimeout(session.expiryTimer);
+    for (const pending of this.#pendingWills.values()) clearTimeout(pending.timer);
+  }
+
+  accept(stream: Duplex, peer: PeerInfo): void {
+    if (!this.accepting) {
+      stream.on('error', () => {});
+      stream.destroy();
+      return;
+    }
+    const connection = new Connection(this, stream, peer);
+    this.connections.add(connection);
+    this.counters.connections++;
+    this.counters.connectionsTotal++;
+  }
+
+  // ---- time and persistence
+
+  now(): number {
+    if (!this.#nowValid) {
+      this.#now = Date.now();
+      this.#nowValid = true;
+      queueMicrotask(() => {
+        this.#nowValid = false;
+      });
+    }
+    return this.#now;
+  }
+
+  persist(op: StoreOp): void {
+    this.#persisted++;
+    this.commit.push(op);
+  }
+
+  persistMark(): number {
+    return this.#persisted;
+  }
+
+  afterCommit(callback: () => void): void {
+    this.commit.afterCommit(callback);
+  }
+
+  // ---- sessions
+
+  openSession(connection: Connection, packet: ConnectPacket, expiryInterval: number): { session: Session; sessionPresent: boolean } {
+    const clientId = connection.clientId;
+    const cleanStart = packet.clean !== false;
+    let session = this.sessions.get(clientId);
+    const previous = session?.connection;
+    if (session !== undefined && previous !== undefined && previous !== connection) {
+      // [MQTT-3.1.4-3] the existing connection is told 0x8E and closed; its session stays for us
+      session.connection = undefined;
+      previous.session = undefined;
+      previous.disconnect(ReasonCode.SessionTakenOver, 'Another connection took over this session', 'takeover');
+    }
+    const pendingWill = this.#pendingWills.get(clientId);
+    if (pendingWill !== undefined) {
+      clearTimeout(pendingWill.timer);
+      this.#pendingWills.delete(clientId);
+      this.persist({ kind: 'will.delete', clientId });
+      // [MQTT-3.1.3-9] a new connection before the delay ends cancels the will, unless the old session ends now
+      if (cleanStart) this.#publishWill(pendingWill.message);
+    }
+    let sessionPresent = false;
+    if (session !== undefined && cleanStart) {
+      // [MQTT-3.1.2-4] Clean Start discards the existing session
+      this.#endSession(session);
+      session = undefined;
+    }
+    if (session === undefined) {
+      session = new Session(clientId, connection.protocolVersion, expiryInterval);
+      this.sessions.set(clientId, session);
+      this.counters.sessions++;
+    } else {
+      // [MQTT-3.2.2-3] Session Present when the session is resumed
+      sessionPresent = true;
+      if (session.expiryTimer !== undefined) clearTimeout(session.expiryTimer);
+      session.expiryTimer = undefined;
+    }
+    session.protocolVersion = connection.protocolVersion;
+    session.expiryInterval = expiryInterval;
+    session.disconnectedAt = undefined;
+    session.connection = connection;
+    this.#storeSession(session);
+    return { session, sessionPresent };
+  }
+
+  /** Writes the session row, or removes it when the session stopped being persistent. */
+  #storeSession(session: Session): void {
+    if (session.persistent) {
+      if (!session.stored) {
+        // Everything the session already holds must reach the store with it.
+        session.stored = true;
+        this.persist({ kind: 'session.put', session: this.#sessionRow(session) });
+        for (const subscription of session.subscriptions.values()) this.persist({ kind: 'subscription.put', clientId: session.clientId, subscription: { filter: subscription.filter, options: subscription.options } });
+        for (const entry of [...session.inflight.values(), ...session.queue]) this.persist({ kind: 'outgoing.add', clientId: session.clientId, entry: { seq: entry.seq, state: entry.state, ...(entry.packetId === 0 ? {} : { packetId: entry.packetId }), message: entry.message } });
+        for (const packetId of session.incomingQos2) this.persist({ kind: 'incoming.put', clientId: session.clientId, packetId });
+      } else {
+        this.persist({ kind: 'session.put', session: this.#sessionRow(session) });
+      }
+    } else if (session.stored) {
+      session.stored = false;
+      this.persist({ kind: 'session.delete', clientId: session.clientId });
+    }
+  }
+
+  #sessionRow(session: Session): { clientId: string; protocolVersion: 3 | 4 | 5; expiryInterval: number; disconnectedAt?: number } {
+    return {
+      clientId: session.clientId,
+      protocolVersion: session.protocolVersion,
+      expiryInterval: session.expiryInterval,
+      ...(session.disconnectedAt === undefined ? {} : { disconnectedAt: session.disconnectedAt }),
+    };
+  }
+
+  updateSessionExpiry(session: Session, expiryInterval: number): void {
+    session.expiryInterval = expiryInterval;
+    this.#storeSession(session);
+  }
+
+  connectionClosed(connection: Connection, publishWill: boolean): void {
+    if (!this.connections.delete(connection)) return;
+    this.counters.connections--;
+    const will = connection.will;
+    connection.will = undefined;
+    const session = connection.session;
+    connection.session = undefined;
+    const ownsSession = session !== undefined && session.connection === connection;
+    if (will !== undefined && publishWill) {
+      const delay = Math.min(will.delayInterval, session?.expiryInterval ?? 0);
+      if (delay === 0 || !ownsSession) this.#publishWill(will.message);
+      else this.#scheduleWill(connection.clientId, will.message, delay * 1000, true);
+    }
+    if (!ownsSession) return;
+    session.connection = undefined;
+    if (session.expiryInterval === 0) {
+      // [MQTT-3.1.2-?] a session with expiry 0 ends with its connection
+      this.#endSession(session);
+      return;
+    }
+    session.disconnectedAt = this.now();
+    if (session.stored) this.persist({ kind: 'session.put', session: this.#sessionRow(session) });
+    this.#scheduleExpiry(session);
+  }
+
+  #scheduleExpiry(session: Session): void {
+    if (session.neverExpires || session.connection !== undefined) return;
+    const due = (session.disconnectedAt ?? this.now()) + session.expiryInterval * 1000 - Date.now();
+    session.expiryTimer = setTimeout(() => this.#expire(session), Math.max(0, Math.min(due, MAX_TIMER_MS)));
+    session.expiryTimer.unref();
+  }
+
+  #expire(session: Session): void {
+    session.expiryTimer = undefined;
+    if (session.connection !== undefined || this.sessions.get(session.clientId) !== session) return;
+    const due = (session.disconnectedAt ?? 0) + session.expiryInterval * 1000;
+    if (Date.now() < due) {
+      this.#scheduleExpiry(session);
+      return;
+    }
+    this.logger.debug({ clientId: session.clientId }, 'session expired');
+    this.#endSession(session);
+  }
+
+  /** Removes a session everywhere; a pending will of its client is published now (will on session end). */
+  #endSession(session: Session): void {
+    if (this.sessions.get(session.clientId) === session) this.sessions.delete(session.clientId);
+    else return;
+    this.counters.sessions--;
+    if (session.expiryTimer !== undefined) clearTimeout(session.expiryTimer);
+    for (const subscription of session.subscriptions.values()) this.router.remove(subscription);
+    this.counters.subscriptions -= session.subscriptions.size;
+    this.counters.queuedMessages -= session.queue.length;
+    this.counters.inflightMessages -= session.inflight.size;
+    session.subscriptions.clear();
+    session.queue.length = 0;
+    session.inflight.clear();
+    if (session.stored) {
+      session.stored = false;
+      this.persist({ kind: 'session.delete', clientId: session.clientId });
+    }
+    const pending = this.#pendingWills.get(session.clientId);
+    if (pending !== undefined) {
+      clearTimeout(pending.timer);
+      this.#pendingWills.delete(session.clientId);
+      this.persist({ kind: 'will.delete', clientId: session.clientId });
+      this.#publishWill(pending.message);
+    }
+  }
+
+  /** Removes a session for the operator; disconnects its client first. */
+  deleteSession(clientId: string): boolean {
+    const session = this.sessions.get(clientId);
+    if (session === undefined) return false;
+    const connection = session.connection;
+    if (connection !== undefined) {
+      session.expiryInterval = 0;
+      connection.disconnect(ReasonCode.AdministrativeAction, 'Session deleted by an operator', 'admin');
+    }
+    this.#endSession(session);
+    return true;
+  }
+
+  // ---- wills
+
+  #scheduleWill(clientId: string, message: StoredMessage, delayMs: number, persist: boolean): void {
+    const existing = this.#pendingWills.get(clientId);
+    if (existing !== undefined) clearTimeout(existing.timer);
+    const timer = setTimeout(() => {
+      this.#pendingWills.delete(clientId);
+      this.persist({ kind: 'will.delete', clientId });
+      this.#publishWill(message);
+    }, Math.min(delayMs, MAX_TIMER_MS));
+    timer.unref();
+    this.#pendingWills.set(clientId, { message, timer });
+    if (persist) this.persist({ kind: 'will.put', will: { clientId, message, publishAt: this.now() + delayMs } });
+  }
+
+  #publishWill(message: StoredMessage): void {
+    if (message.expiresAt !== undefined && message.expiresAt <= this.now()) return;
+    if (message.retain) this.retain(message);
+    this.route(message, undefined);
+  }
+
+  get pendingWillCount(): number {
+    return this.#pendingWills.size;
+  }
+
+  // ---- subscriptions and routing
+
+  addSubscription(subscription: SessionSubscription): void {
+    const session = subscription.session;
+    session.subscriptions.set(subscription.filter, subscription);
+    this.router.add(subscription);
+    this.counters.subscriptions++;
+    if (session.persistent) this.persist({ kind: 'subscription.put', clientId: session.clientId, subscription: { filter: subscription.filter, options: subscription.options } });
+  }
+
+  removeSubscription(subscription: SessionSubscription): void {
+    const session = subscription.session;
+    if (session.subscriptions.get(subscription.filter) !== subscription) return;
+    session.subscriptions.delete(subscription.filter);
+    this.router.remove(subscription);
+    this.counters.subscriptions--;
+    if (session.persistent) this.persist({ kind: 'subscription.delete', clientId: session.clientId, filter: subscription.filter });
+  }
+
+  retain(message: StoredMessage): void {
+    if (message.payload.length === 0) {
+      // [MQTT-3.3.1-10] an empty retained message removes the retained message of the topic
+      this.retained.delete(message.topic);
+    } else {
+      // [MQTT-3.3.1-5] store it, replacing the previous one of the topic
+      const retained: RetainedMessage = { ...message, retain: true, storedAt: this.now() };
+      if (!this.retained.put(retained)) this.counters.drops['retained-limit'] = (this.counters.drops['retained-limit'] ?? 0) + 1;
+    }
+    this.counters.retainedMessages = this.retained.size;
+  }
+
+  route(message: StoredMessage, origin: Session | undefined): void {
+    const entries = this.router.match(message.topic);
+    if (entries.length === 0) {
+      this.counters.drops['no-subscribers'] = (this.counters.drops['no-subscribers'] ?? 0) + 1;
+      return;
+    }
+    const now = this.now();
+    if (message.expiresAt !== undefined && message.expiresAt <= now) return;
+    const stamp = ++this.#routeStamp;
+    const targets = this.#targets;
+    this.encoder.begin(message, now);
+    try {
+      for (let i = 0; i < entries.length; i++) {
+        const entry = entries[i]!;
+        if (entry.kind === 'session') {
+          const session = entry.session;
+          const options = entry.options;
+          // [MQTT-3.8.3-3] No Local: not back to the publisher's own session
+          if (options.noLocal && session === origin) continue;
+          const id = options.subscriptionIdentifier;
+          if (session.routeStamp !== stamp) {
+            // [MQTT-3.3.4-2] overlapping subscriptions: one delivery at the highest QoS
+            session.routeStamp = stamp;
+            session.routeQos = options.qos;
+            session.routeRetainAsPublished = options.retainAsPublished;
+            session.routeSubscriptionIds = id === undefined ? undefined : [id];
+            targets.push(session);
+          } else {
+            if (options.qos > session.routeQos) session.routeQos = options.qos;
+            if (options.retainAsPublished) session.routeRetainAsPublished = true;
+            // [MQTT-3.3.4-3] every matching subscription's identifier goes with the one delivery
+            if (id !== undefined) (session.routeSubscriptionIds ??= []).push(id);
+          }
+        } else if (entry.kind === 'shared') {
+          const member = this.router.pickSharedMember(entry);
+          if (member === undefined) continue;
+          const id = member.options.subscriptionIdentifier;
+          this.#deliverTo(member.session, message, member.options.qos, member.options.retainAsPublished, id === undefined ? undefined : [id]);
+        } else {
+          try {
+            entry.handler(message);
+          } catch (error) {
+            this.logger.error({ err: error, topic: message.topic }, 'internal subscriber failed');
+          }
+        }
+      }
+      for (let i = 0; i < targets.length; i++) {
+        const session = targets[i]!;
+        this.#deliverTo(session, message, session.routeQos, session.routeRetainAsPublished, session.routeSubscriptionIds);
+      }
+    } finally {
+      targets.length = 0;
+      this.encoder.end();
+    }
+  }
+
+  #deliverTo(session: Session, message: StoredMessage, subscriptionQos: 0 | 1 | 2, retainAsPublished: boolean, subscriptionIds: number[] | undefined): void {
+    const qos = message.qos < subscriptionQos ? message.qos : subscriptionQos;
+    // [MQTT-3.3.1-12] without Retain As Published the flag is cleared on live delivery; 3.1.1 always clears it [MQTT-3.3.1-9]
+    const retain = retainAsPublished && session.protocolVersion === 5 ? message.retain : false;
+    if (qos === message.qos && retain === message.retain && subscriptionIds === undefined) {
+      deliver(this, session, message);
+      return;
+    }
+    deliver(this, session, withForm(message, qos, retain, subscriptionIds));
+  }
+
+  sendRetained(subscription: SessionSubscription): void {
+    const now = this.now();
+    const messages = this.retained.match(subscription.topicFilter, now);
+    if (messages.length > 0) this.counters.retainedMessages = this.retained.size;
+    const options = subscription.options;
+    const ids = options.subscriptionIdentifier === undefined ? undefined : [options.subscriptionIdentifier];
+    for (const message of messages) {
+      const qos = message.qos < options.qos ? message.qos : options.qos;
+      // [MQTT-3.3.1-8] retained messages sent for a new subscription keep RETAIN set
+      deliver(this, subscription.session, withForm(message, qos, true, ids));
+    }
+  }
+
+  drainSession(session: Session): void {
+    drain(this, session);
+  }
+
+  dropInflight(connection: Connection, packetId: number): void {
+    const session = connection.session;
+    if (session === undefined) return;
+    const entry = session.inflight.get(packetId);
+    if (entry === undefined) return;
+    session.inflight.delete(packetId);
+    this.counters.inflightMessages--;
+    if (session.persistent) this.persist({ kind: 'outgoing.remove', clientId: session.clientId, seq: entry.seq });
+  }
+
+  // ---- timers
+
+  /** Once a second: keepalive (1.5x) [MQTT-3.1.2-22], CONNECT timeout, slow consumers. */
+  #sweep(): void {
+    const now = Date.now();
+    for (const connection of this.connections) {
+      if (connection.state === 'connecting' || connection.state === 'authenticating') {
+        if (now - connection.openedAt > this.connectTimeoutMs) connection.close('connect-timeout', false);
+        continue;
+      }
+      if (connection.keepAlive > 0 && now - connection.lastPacketAt > connection.keepAlive * 1500) {
+        connection.disconnect(ReasonCode.KeepAliveTimeout, 'Keep alive timeout', 'keepalive-timeout');
+        continue;
+      }
+      if (connection.congested && now - connection.congestedSince > this.limits.slowConsumerTimeoutMs) {
+        this.counters.drops['slow-consumer-disconnect'] = (this.counters.drops['slow-consumer-disconnect'] ?? 0) + 1;
+        connection.disconnect(ReasonCode.QuotaExceeded, 'Client does not read fast enough', 'slow-consumer');
+        connection.destroy();
+      }
+    }
+  }
+}
+
+function withForm(message: StoredMessage, qos: 0 | 1 | 2, retain: boolean, subscriptionIds: readonly number[] | undefined): StoredMessage {
+  const properties = subscriptionIds === undefined ? message.properties : { ...message.properties, subscriptionIdentifiers: subscriptionIds };
+  const form: StoredMessage = { topic: message.topic, payload: message.payload, qos, retain };
+  const extra: { properties?: StoredMessage['properties']; expiresAt?: number } = {};
+  if (properties !== undefined) extra.properties = properties;
+  if (message.expiresAt !== undefined) extra.expiresAt = message.expiresAt;
+  return Object.assign(form, extra);
+}
+
+export type { ArmedWill };

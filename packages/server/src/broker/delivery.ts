@@ -1,0 +1,129 @@
+/**
+ * Getting messages to a session: straight to its connection while the inflight window and socket
+ * allow, into its bounded queue otherwise, and out of the queue as acknowledgements free the window.
+ * Durable changes are queued for the group commit only for persistent sessions.
+ */
+import type { StoredMessage } from '../store/index.js';
+import type { BrokerContext } from './context.js';
+import type { OutgoingEntry, Session } from './session.js';
+
+/**
+ * Hands `message` to `session`, already in its delivered form: QoS, retain flag, and subscription
+ * identifiers in its properties.
+ */
+export function deliver(ctx: BrokerContext, session: Session, message: StoredMessage): void {
+  const connection = session.connection;
+  if (message.qos === 0) {
+    if (connection === undefined) {
+      // QoS 0 is not queued for offline sessions (docs/mqtt-support.md).
+      ctx.counters.drops['offline-qos0'] = (ctx.counters.drops['offline-qos0'] ?? 0) + 1;
+      return;
+    }
+    if (connection.congested) {
+      ctx.counters.drops['slow-consumer'] = (ctx.counters.drops['slow-consumer'] ?? 0) + 1;
+      return;
+    }
+    connection.sendPublish(message, 0, false);
+    return;
+  }
+  const entry: OutgoingEntry = { seq: session.takeSeq(), state: 'queued', packetId: 0, message };
+  if (connection !== undefined && session.queue.length === 0 && !connection.congested
+    && session.inflight.size < connection.sendWindow) {
+    entry.state = 'sent';
+    entry.packetId = session.allocatePacketId();
+    session.inflight.set(entry.packetId, entry);
+    ctx.counters.inflightMessages++;
+    if (session.persistent) ctx.persist({ kind: 'outgoing.add', clientId: session.clientId, entry: { seq: entry.seq, state: 'sent', packetId: entry.packetId, message } });
+    connection.sendPublish(message, entry.packetId, false);
+    return;
+  }
+  enqueue(ctx, session, entry);
+}
+
+function enqueue(ctx: BrokerContext, session: Session, entry: OutgoingEntry): void {
+  if (session.queue.length >= ctx.limits.maxQueuedMessages) {
+    ctx.counters.drops['queue-full'] = (ctx.counters.drops['queue-full'] ?? 0) + 1;
+    if (ctx.limits.queueOverflow === 'drop-newest') return;
+    const oldest = session.queue.shift()!;
+    ctx.counters.queuedMessages--;
+    if (session.persistent) ctx.persist({ kind: 'outgoing.remove', clientId: session.clientId, seq: oldest.seq });
+  }
+  session.queue.push(entry);
+  ctx.counters.queuedMessages++;
+  if (session.persistent) ctx.persist({ kind: 'outgoing.add', clientId: session.clientId, entry: { seq: entry.seq, state: 'queued', message: entry.message } });
+}
+
+/** Sends queued entries while the window and the socket allow; drops the expired ones. */
+export function drain(ctx: BrokerContext, session: Session): void {
+  const connection = session.connection;
+  if (connection === undefined) return;
+  const now = ctx.now();
+  while (session.queue.length > 0 && !connection.congested && session.inflight.size < connection.sendWindow) {
+    const entry = session.queue.shift()!;
+    ctx.counters.queuedMessages--;
+    const message = entry.message;
+    if (message.expiresAt !== undefined && message.expiresAt <= now) {
+      ctx.counters.drops['expired'] = (ctx.counters.drops['expired'] ?? 0) + 1;
+      if (session.persistent) ctx.persist({ kind: 'outgoing.remove', clientId: session.clientId, seq: entry.seq });
+      continue;
+    }
+    entry.state = 'sent';
+    entry.packetId = session.allocatePacketId();
+    session.inflight.set(entry.packetId, entry);
+    ctx.counters.inflightMessages++;
+    if (session.persistent) ctx.persist({ kind: 'outgoing.update', clientId: session.clientId, seq: entry.seq, state: 'sent', packetId: entry.packetId });
+    connection.sendPublish(message, entry.packetId, false);
+  }
+}
+
+/**
+ * On a resumed session, sends again every unacknowledged PUBLISH with DUP set and every PUBREL,
+ * in their original order [MQTT-4.4.0-1] [MQTT-3.3.1-1], then drains the queue.
+ */
+export function resend(ctx: BrokerContext, session: Session): void {
+  const connection = session.connection;
+  if (connection === undefined) return;
+  const now = ctx.now();
+  for (const entry of session.inflight.values()) {
+    if (entry.state === 'released') {
+      connection.sendPubrel(entry.packetId);
+      continue;
+    }
+    const message = entry.message;
+    if (message.expiresAt !== undefined && message.expiresAt <= now && message.qos === 1) {
+      // Expired and never acknowledged: a QoS 1 message may simply be dropped.
+      forget(ctx, session, entry);
+      ctx.counters.drops['expired'] = (ctx.counters.drops['expired'] ?? 0) + 1;
+      continue;
+    }
+    connection.sendPublish(message, entry.packetId, true);
+  }
+  drain(ctx, session);
+}
+
+function forget(ctx: BrokerContext, session: Session, entry: OutgoingEntry): void {
+  session.inflight.delete(entry.packetId);
+  ctx.counters.inflightMessages--;
+  if (session.persistent) ctx.persist({ kind: 'outgoing.remove', clientId: session.clientId, seq: entry.seq });
+}
+
+/** PUBACK, or PUBREC with an error code, or PUBCOMP: the entry is done. Returns false for an unknown id. */
+export function completeOutgoing(ctx: BrokerContext, session: Session, packetId: number, expected: 'sent' | 'released'): boolean {
+  const entry = session.inflight.get(packetId);
+  if (entry === undefined || entry.state !== expected) return false;
+  forget(ctx, session, entry);
+  drain(ctx, session);
+  return true;
+}
+
+/** PUBREC (success): the entry moves to released and a PUBREL goes out. */
+export function releaseOutgoing(ctx: BrokerContext, session: Session, packetId: number): boolean {
+  const entry = session.inflight.get(packetId);
+  if (entry === undefined) return false;
+  if (entry.state === 'sent') {
+    entry.state = 'released';
+    if (session.persistent) ctx.persist({ kind: 'outgoing.update', clientId: session.clientId, seq: entry.seq, state: 'released', packetId });
+  }
+  session.connection?.sendPubrel(packetId);
+  return true;
+}

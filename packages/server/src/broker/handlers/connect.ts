@@ -1,0 +1,184 @@
+/** CONNECT: validate, authenticate (hooks, enhanced auth), attach the session, answer CONNACK. */
+import { validateTopicName } from '@gatehouse/protocol';
+import { randomBytes } from 'node:crypto';
+import { ProtocolError, ReasonCode, type ConnackPacket, type ConnectPacket } from '../../mqtt/index.js';
+import type { Connection } from '../connection.js';
+import { resend } from '../delivery.js';
+import type { AuthStep, HookResult } from '../hooks.js';
+import { SESSION_NEVER_EXPIRES } from '../session.js';
+import { topicLimits } from './limits.js';
+import { toStoredMessage } from './publish.js';
+
+export function handleConnect(connection: Connection, packet: ConnectPacket): Promise<void> | undefined {
+  const ctx = connection.ctx;
+  const version = packet.protocolVersion ?? 4;
+  connection.protocolVersion = version;
+  const properties = packet.properties ?? {};
+  if (version === 5) {
+    connection.requestProblemInformation = properties.requestProblemInformation !== false;
+    connection.requestResponseInformation = properties.requestResponseInformation === true;
+    if (properties.receiveMaximum === 0) {
+      // [MQTT-3.1.2-?] Receive Maximum of 0 is a protocol error (3.1.2.11.3)
+      throw new ProtocolError(ReasonCode.ProtocolError, 'Receive Maximum must not be 0');
+    }
+    if (properties.maximumPacketSize === 0) {
+      // 3.1.2.11.4: a Maximum Packet Size of 0 is a protocol error
+      throw new ProtocolError(ReasonCode.ProtocolError, 'Maximum Packet Size must not be 0');
+    }
+    connection.sendWindow = Math.min(properties.receiveMaximum ?? 65535, ctx.limits.maxInflight);
+    connection.maxOutgoingPacketSize = properties.maximumPacketSize ?? 0;
+    connection.clientTopicAliasMaximum = properties.topicAliasMaximum ?? 0;
+    if (properties.authenticationData !== undefined && properties.authenticationMethod === undefined) {
+      // [MQTT-3.1.2-?] Authentication Data without a method (3.1.2.11.10)
+      throw new ProtocolError(ReasonCode.ProtocolError, 'Authentication Data was sent without an Authentication Method');
+    }
+  } else {
+    connection.sendWindow = ctx.limits.maxInflight;
+  }
+
+  let clientId = packet.clientId;
+  let assigned = false;
+  if (clientId.length === 0) {
+    if (version !== 5 && packet.clean === false) {
+      // [MQTT-3.1.3-8] an empty client id needs clean session 1 in 3.1.1
+      throw new ProtocolError(ReasonCode.ClientIdentifierNotValid, 'An empty client identifier requires clean session');
+    }
+    // [MQTT-3.1.3-6] the server assigns a unique identifier
+    clientId = `gh-${randomBytes(12).toString('base64url')}`;
+    assigned = true;
+  }
+  if (clientId.length > ctx.limits.maxClientIdLength) {
+    // [MQTT-3.1.3-5] the server may refuse identifiers it does not accept
+    throw new ProtocolError(ReasonCode.ClientIdentifierNotValid, `Client identifier is longer than ${ctx.limits.maxClientIdLength} characters`);
+  }
+  connection.clientId = clientId;
+  connection.username = packet.username;
+  connection.cleanStart = packet.clean !== false;
+
+  if (packet.will !== undefined) {
+    const will = packet.will;
+    const reason = validateTopicName(will.topic, topicLimits(ctx.limits));
+    // [MQTT-3.1.2-?] the will topic must be a valid topic name
+    if (reason !== undefined) throw new ProtocolError(ReasonCode.TopicNameInvalid, `Will topic is invalid: ${reason}`);
+    if (will.retain === true && !ctx.features.retainAvailable) {
+      // [MQTT-3.2.2-13] retain not available: refuse a will with retain set
+      throw new ProtocolError(ReasonCode.RetainNotSupported, 'Retained messages are not available on this server');
+    }
+    const willProperties = will.properties ?? {};
+    connection.will = {
+      message: toStoredMessage(ctx, will.topic, typeof will.payload === 'string' ? Buffer.from(will.payload) : will.payload, (will.qos ?? 0), will.retain === true, willProperties),
+      delayInterval: willProperties.willDelayInterval ?? 0,
+    };
+  }
+
+  let keepAlive = packet.keepalive ?? 0;
+  let serverKeepAlive = ctx.serverKeepAlive;
+  if (version === 5 && serverKeepAlive === undefined && ctx.limits.maxKeepAlive > 0 && (keepAlive === 0 || keepAlive > ctx.limits.maxKeepAlive)) {
+    serverKeepAlive = ctx.limits.maxKeepAlive;
+  }
+  // [MQTT-3.2.2-22] the client must use the Server Keep Alive when we send one
+  if (version === 5 && serverKeepAlive !== undefined) keepAlive = serverKeepAlive;
+  connection.keepAlive = keepAlive;
+
+  let requestedExpiry = version === 5 ? (properties.sessionExpiryInterval ?? 0) : (packet.clean === false ? SESSION_NEVER_EXPIRES : 0);
+  const expiry = Math.min(requestedExpiry, ctx.limits.maxSessionExpiry);
+  const connack: ConnackPacket = { cmd: 'connack', sessionPresent: false };
+  const ackProperties: NonNullable<ConnackPacket['properties']> = {};
+  if (version === 5) {
+    if (expiry !== requestedExpiry) ackProperties.sessionExpiryInterval = expiry;
+    if (ctx.limits.receiveMaximum < 65535) ackProperties.receiveMaximum = ctx.limits.receiveMaximum;
+    ackProperties.maximumPacketSize = ctx.limits.maxPacketSize;
+    ackProperties.topicAliasMaximum = ctx.limits.topicAliasMaximum;
+    if (!ctx.features.retainAvailable) ackProperties.retainAvailable = false;
+    if (!ctx.features.wildcardSubscriptionAvailable) ackProperties.wildcardSubscriptionAvailable = false;
+    if (!ctx.features.subscriptionIdentifiersAvailable) ackProperties.subscriptionIdentifiersAvailable = false;
+    if (!ctx.features.sharedSubscriptionAvailable) ackProperties.sharedSubscriptionAvailable = false;
+    if (assigned) ackProperties.assignedClientIdentifier = clientId;
+    if (serverKeepAlive !== undefined) ackProperties.serverKeepAlive = serverKeepAlive;
+    if (connection.requestResponseInformation) ackProperties.responseInformation = `response/${clientId}`;
+  }
+  requestedExpiry = expiry;
+
+  const method = version === 5 ? properties.authenticationMethod : undefined;
+  const connectHooks = ctx.hooks.connect;
+  if (method === undefined && (connectHooks === undefined || connectHooks.length === 0)) {
+    decideAnonymous(connection);
+    complete(connection, packet, expiry, connack, ackProperties);
+    return undefined;
+  }
+  connection.state = 'authenticating';
+  return authenticate(connection, packet, method).then((authData) => {
+    if (connection.closed) return;
+    if (method !== undefined) {
+      ackProperties.authenticationMethod = method;
+      if (authData !== undefined) ackProperties.authenticationData = authData;
+    }
+    complete(connection, packet, expiry, connack, ackProperties);
+    connection.replayPending();
+  });
+}
+
+function decideAnonymous(connection: Connection): void {
+  if (!connection.ctx.features.allowAnonymous) {
+    throw new ProtocolError(ReasonCode.NotAuthorized, 'Anonymous connections are not allowed');
+  }
+}
+
+/** Runs enhanced authentication (if asked) and the connect hooks; resolves with the final auth data. */
+async function authenticate(connection: Connection, packet: ConnectPacket, method: string | undefined): Promise<Buffer | undefined> {
+  const ctx = connection.ctx;
+  let authData: Buffer | undefined;
+  if (method !== undefined) {
+    const handler = ctx.hooks.enhancedAuth?.[method];
+    // [MQTT-4.12.0-1] an unsupported method is refused with Bad authentication method
+    if (handler === undefined) throw new ProtocolError(ReasonCode.BadAuthenticationMethod, `Authentication method "${method}" is not supported`);
+    connection.authMethod = method;
+    connection.authState = new Map();
+    const data = packet.properties?.authenticationData;
+    let step: AuthStep = await handler.start({ clientId: connection.clientId, method, peer: connection.peer, state: connection.authState, reauthenticate: false, ...(data === undefined ? {} : { data }) });
+    while (step.kind === 'continue') {
+      if (connection.closed) return undefined;
+      connection.send({ cmd: 'auth', reasonCode: ReasonCode.ContinueAuthentication, properties: { authenticationMethod: method, ...(step.data === undefined ? {} : { authenticationData: step.data }) } });
+      const reply = await connection.nextAuthPacket();
+      step = await handler.continue({ clientId: connection.clientId, method, peer: connection.peer, state: connection.authState, reauthenticate: false, ...(reply === undefined ? {} : { data: reply }) });
+    }
+    if (step.kind === 'fail') throw new ProtocolError(ReasonCode.NotAuthorized, step.reason ?? 'Authentication failed');
+    authData = step.data;
+  }
+  let decision: HookResult = { kind: 'defer' };
+  for (const hook of ctx.hooks.connect ?? []) {
+    decision = await hook({
+      clientId: connection.clientId,
+      protocolVersion: connection.protocolVersion,
+      peer: connection.peer,
+      ...(packet.username === undefined ? {} : { username: packet.username }),
+      ...(packet.password === undefined ? {} : { password: packet.password }),
+      ...(method === undefined ? {} : { authenticationMethod: method }),
+    });
+    if (decision.kind !== 'defer') break;
+  }
+  if (decision.kind === 'deny') throw new ProtocolError(decision.reasonCode ?? ReasonCode.NotAuthorized, decision.reason ?? 'Not authorized');
+  if (decision.kind === 'defer' && method === undefined) decideAnonymous(connection);
+  return authData;
+}
+
+function complete(connection: Connection, packet: ConnectPacket, expiry: number, connack: ConnackPacket, ackProperties: NonNullable<ConnackPacket['properties']>): void {
+  const ctx = connection.ctx;
+  if (ctx.connections.size > ctx.limits.maxConnections) {
+    throw new ProtocolError(ReasonCode.ServerBusy, `The server has reached its limit of ${ctx.limits.maxConnections} connections`);
+  }
+  const { session, sessionPresent } = ctx.openSession(connection, packet, expiry);
+  connection.session = session;
+  connection.state = 'connected';
+  connection.connectedAt = ctx.now();
+  connack.sessionPresent = sessionPresent;
+  if (connection.protocolVersion === 5) {
+    connack.reasonCode = ReasonCode.Success;
+    connack.properties = ackProperties;
+  } else {
+    connack.returnCode = 0;
+  }
+  connection.send(connack);
+  ctx.logger.debug({ clientId: connection.clientId, sessionPresent, peer: connection.peer.remoteAddress }, 'client connected');
+  resend(ctx, session);
+}

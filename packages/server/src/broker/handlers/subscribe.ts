@@ -1,0 +1,103 @@
+/** SUBSCRIBE: one reason code per filter, then the retained messages each new subscription asks for. */
+import { parseSharedFilter, validateSharedFilter, validateTopicFilter, hasWildcard } from '@gatehouse/protocol';
+import { ProtocolError, ReasonCode, type SubscribePacket } from '../../mqtt/index.js';
+import type { SubscriptionOptions } from '../../store/index.js';
+import type { Connection } from '../connection.js';
+import { runSyncHooks } from '../hooks.js';
+import type { SessionSubscription } from '../session.js';
+import { topicLimits } from './limits.js';
+
+export function handleSubscribe(connection: Connection, packet: SubscribePacket): void {
+  const ctx = connection.ctx;
+  const session = connection.session!;
+  const v5 = connection.protocolVersion === 5;
+  if (packet.subscriptions.length === 0) {
+    // [MQTT-3.8.3-3] a SUBSCRIBE must contain at least one filter
+    throw new ProtocolError(ReasonCode.ProtocolError, 'SUBSCRIBE carries no topic filter');
+  }
+  const subscriptionId = packet.properties?.subscriptionIdentifier;
+  if (subscriptionId !== undefined) {
+    if (!ctx.features.subscriptionIdentifiersAvailable) {
+      // [MQTT-3.2.2-?] 3.2.2.3.12: identifiers not available, so sending one is a protocol error
+      throw new ProtocolError(ReasonCode.SubscriptionIdentifiersNotSupported, 'Subscription identifiers are not available on this server');
+    }
+    if (Array.isArray(subscriptionId) || subscriptionId === 0) {
+      // 3.8.2.1.2: one identifier, from 1 to 268,435,455
+      throw new ProtocolError(ReasonCode.ProtocolError, 'Subscription Identifier must be a single value from 1 to 268435455');
+    }
+  }
+  const granted: number[] = [];
+  const added: SessionSubscription[] = [];
+  const isNew: boolean[] = [];
+  for (const request of packet.subscriptions) {
+    const filter = request.topic;
+    const qos = request.qos;
+    const shared = parseSharedFilter(filter);
+    let reason = shared === undefined ? validateTopicFilter(filter, topicLimits(ctx.limits)) : validateSharedFilter(filter, topicLimits(ctx.limits));
+    let code: number = qos;
+    if (reason !== undefined) {
+      code = ReasonCode.TopicFilterInvalid;
+    } else if (shared !== undefined && !ctx.features.sharedSubscriptionAvailable) {
+      code = ReasonCode.SharedSubscriptionsNotSupported;
+      reason = 'Shared subscriptions are not available';
+    } else if (!ctx.features.wildcardSubscriptionAvailable && hasWildcard(shared?.filter ?? filter)) {
+      code = ReasonCode.WildcardSubscriptionsNotSupported;
+      reason = 'Wildcard subscriptions are not available';
+    } else if (shared !== undefined && request.nl === true) {
+      // [MQTT-3.8.3-4] No Local on a shared subscription is a protocol error
+      throw new ProtocolError(ReasonCode.ProtocolError, 'No Local must not be set on a shared subscription');
+    } else if (!session.subscriptions.has(filter) && session.subscriptions.size >= ctx.limits.maxSubscriptionsPerClient) {
+      code = ReasonCode.QuotaExceeded;
+      reason = `Subscription limit of ${ctx.limits.maxSubscriptionsPerClient} reached`;
+    } else {
+      const decision = runSyncHooks(ctx.hooks.subscribe, { clientId: connection.clientId, filter, qos, peer: connection.peer });
+      if (decision.kind === 'deny') {
+        code = decision.reasonCode ?? ReasonCode.NotAuthorized;
+        reason = decision.reason ?? 'Not authorized';
+      }
+    }
+    if (code >= 0x80) {
+      // 3.1.1 knows only 0x80 Failure [MQTT-3.9.3-2]
+      granted.push(v5 ? code : 0x80);
+      ctx.logger.debug({ clientId: connection.clientId, filter, reason }, 'subscription refused');
+      continue;
+    }
+    const options: SubscriptionOptions = {
+      qos,
+      noLocal: v5 && request.nl === true,
+      retainAsPublished: v5 && request.rap === true,
+      retainHandling: v5 ? ((request.rh ?? 0) as 0 | 1 | 2) : 0,
+      ...(subscriptionId === undefined ? {} : { subscriptionIdentifier: subscriptionId as number }),
+    };
+    const existing = session.subscriptions.get(filter);
+    if (existing !== undefined) {
+      // [MQTT-3.8.4-3] an identical filter replaces the subscription
+      existing.options = options;
+      if (session.persistent) ctx.persist({ kind: 'subscription.put', clientId: session.clientId, subscription: { filter, options } });
+      added.push(existing);
+      isNew.push(false);
+    } else {
+      const subscription: SessionSubscription = {
+        kind: 'session',
+        session,
+        filter,
+        topicFilter: shared?.filter ?? filter,
+        ...(shared === undefined ? {} : { group: shared.group }),
+        options,
+      };
+      ctx.addSubscription(subscription);
+      added.push(subscription);
+      isNew.push(true);
+    }
+    granted.push(qos);
+  }
+  // [MQTT-3.8.4-1] SUBACK with the same packet id, one code per filter [MQTT-3.8.4-6]
+  connection.send({ cmd: 'suback', messageId: packet.messageId ?? 0, granted });
+  for (let i = 0; i < added.length; i++) {
+    const subscription = added[i]!;
+    const handling = subscription.options.retainHandling;
+    // [MQTT-3.8.4-4] retained messages after SUBACK; Retain Handling 1 only for new ones, 2 never
+    if (subscription.group !== undefined || handling === 2 || (handling === 1 && !isNew[i])) continue;
+    ctx.sendRetained(subscription);
+  }
+}

@@ -1,0 +1,25 @@
+/** UNSUBSCRIBE: remove each filter and answer with one reason code per filter. */
+import { ProtocolError, ReasonCode, type UnsubscribePacket } from '../../mqtt/index.js';
+import type { Connection } from '../connection.js';
+
+export function handleUnsubscribe(connection: Connection, packet: UnsubscribePacket): void {
+  const ctx = connection.ctx;
+  const session = connection.session!;
+  if (packet.unsubscriptions.length === 0) {
+    // [MQTT-3.10.3-2] at least one filter
+    throw new ProtocolError(ReasonCode.ProtocolError, 'UNSUBSCRIBE carries no topic filter');
+  }
+  const codes: number[] = [];
+  for (const filter of packet.unsubscriptions) {
+    const subscription = session.subscriptions.get(filter);
+    if (subscription === undefined) {
+      codes.push(ReasonCode.NoSubscriptionExisted);
+      continue;
+    }
+    ctx.removeSubscription(subscription);
+    codes.push(ReasonCode.Success);
+  }
+  // [MQTT-3.10.4-4] UNSUBACK even when nothing was removed; [MQTT-3.11.3-1] one code per filter (v5)
+  // 3.1.1 UNSUBACK has no reason codes; the codec writes them only for MQTT 5.
+  connection.send({ cmd: 'unsuback', messageId: packet.messageId ?? 0, granted: codes });
+}

@@ -1,0 +1,92 @@
+/**
+ * The broker's fixed, typed hook list. Each hook takes one event object and answers allow, deny or
+ * defer; the first answer that is not defer decides, and when every hook defers the broker's default
+ * applies (connect: `features.allowAnonymous`; publish and subscribe: allow).
+ */
+import type { PeerInfo } from '../core/index.js';
+
+export type HookResult =
+  | { readonly kind: 'allow' }
+  | { readonly kind: 'defer' }
+  | { readonly kind: 'deny'; readonly reasonCode?: number; readonly reason?: string };
+
+export const allow: HookResult = Object.freeze({ kind: 'allow' });
+export const defer: HookResult = Object.freeze({ kind: 'defer' });
+export function deny(reason?: string, reasonCode?: number): HookResult {
+  return { kind: 'deny', ...(reason === undefined ? {} : { reason }), ...(reasonCode === undefined ? {} : { reasonCode }) };
+}
+
+export interface ConnectEvent {
+  readonly clientId: string;
+  readonly protocolVersion: 3 | 4 | 5;
+  readonly username?: string;
+  readonly password?: Buffer;
+  readonly peer: PeerInfo;
+  /** Set when the client authenticated through an enhanced authentication method. */
+  readonly authenticationMethod?: string;
+}
+
+export interface PublishEvent {
+  readonly clientId: string;
+  readonly topic: string;
+  readonly qos: 0 | 1 | 2;
+  readonly retain: boolean;
+  readonly peer: PeerInfo;
+}
+
+export interface SubscribeEvent {
+  readonly clientId: string;
+  /** The filter as sent, `$share/{group}/` included. */
+  readonly filter: string;
+  readonly qos: 0 | 1 | 2;
+  readonly peer: PeerInfo;
+}
+
+/** One step of an enhanced authentication exchange (MQTT 5 section 4.12). */
+export type AuthStep =
+  | { readonly kind: 'success'; readonly data?: Buffer }
+  | { readonly kind: 'continue'; readonly data?: Buffer }
+  | { readonly kind: 'fail'; readonly reason?: string };
+
+export interface AuthEvent {
+  readonly clientId: string;
+  readonly method: string;
+  readonly data?: Buffer;
+  readonly peer: PeerInfo;
+  /** Per-exchange scratch space that the method may use between steps. */
+  readonly state: Map<string, unknown>;
+  /** True when the client re-authenticates on a live connection (AUTH 0x19). */
+  readonly reauthenticate: boolean;
+}
+
+/**
+ * An enhanced authentication method, keyed by its name in `BrokerHooks.enhancedAuth`.
+ *
+ * @example
+ * const hooks: BrokerHooks = { enhancedAuth: { 'DEMO-CHALLENGE': {
+ *   start: () => ({ kind: 'continue', data: Buffer.from('nonce') }),
+ *   continue: (event) => event.data?.toString() === 'answer' ? { kind: 'success' } : { kind: 'fail', reason: 'Wrong answer' },
+ * } } };
+ */
+export interface EnhancedAuthMethod {
+  start(event: AuthEvent): AuthStep | Promise<AuthStep>;
+  continue(event: AuthEvent): AuthStep | Promise<AuthStep>;
+}
+
+export interface BrokerHooks {
+  readonly connect?: readonly ((event: ConnectEvent) => HookResult | Promise<HookResult>)[];
+  /** Runs for every PUBLISH from a client: keep it synchronous and cheap (decision caches). */
+  readonly publish?: readonly ((event: PublishEvent) => HookResult)[];
+  readonly subscribe?: readonly ((event: SubscribeEvent) => HookResult)[];
+  readonly enhancedAuth?: Readonly<Record<string, EnhancedAuthMethod>>;
+}
+
+/** First non-defer answer of a list of synchronous hooks, or defer. */
+export function runSyncHooks<E>(hooks: readonly ((event: E) => HookResult)[] | undefined, event: E): HookResult {
+  if (hooks === undefined) return defer;
+  for (const hook of hooks) {
+    const result = hook(event);
+    if (result.kind !== 'defer') return result;
+  }
+  return defer;
+}

@@ -1,0 +1,3 @@
+export * from './codec.js';
+export * from './protocol-error.js';
+export * from './reason-codes.js';
