@@ -1,4 +1,4 @@
-import { runBrokerStoreContract } from '../contract/broker-store.contract.js';
+import { runBrokerStoreContract } from '../contract/index.js';
 import { MemoryStore } from './memory-store.js';
 
 runBrokerStoreContract('memory', async () => {

@@ -1,5 +1,5 @@
 /** The first schema of the broker store: sessions, their subscriptions and queues, retained messages and wills. */
-import type { Kysely, Migration } from 'kysely';
+import type { CreateTableBuilder, Kysely, Migration } from 'kysely';
 import type { SqlDialectName } from '../sql/schema.js';
 
 /**
@@ -8,6 +8,20 @@ import type { SqlDialectName } from '../sql/schema.js';
  */
 function binaryType(dialect: SqlDialectName): 'bytea' | 'blob' {
   return dialect === 'postgres' ? 'bytea' : 'blob';
+}
+
+/** The columns of a stored application message, the same in outgoing, retained and wills. */
+function addMessageColumns<T extends string, C extends string>(
+  table: CreateTableBuilder<T, C>,
+  binary: 'bytea' | 'blob',
+): CreateTableBuilder<T, C | 'topic' | 'payload' | 'qos' | 'retain' | 'properties' | 'expires_at'> {
+  return table
+    .addColumn('topic', 'text', (c) => c.notNull())
+    .addColumn('payload', binary, (c) => c.notNull())
+    .addColumn('qos', 'integer', (c) => c.notNull())
+    .addColumn('retain', 'integer', (c) => c.notNull())
+    .addColumn('properties', 'text')
+    .addColumn('expires_at', 'bigint');
 }
 
 export function initialMigration(dialect: SqlDialectName): Migration {
@@ -41,12 +55,7 @@ export function initialMigration(dialect: SqlDialectName): Migration {
         .addColumn('seq', 'bigint', (c) => c.notNull())
         .addColumn('state', 'text', (c) => c.notNull())
         .addColumn('packet_id', 'integer')
-        .addColumn('topic', 'text', (c) => c.notNull())
-        .addColumn('payload', binary, (c) => c.notNull())
-        .addColumn('qos', 'integer', (c) => c.notNull())
-        .addColumn('retain', 'integer', (c) => c.notNull())
-        .addColumn('properties', 'text')
-        .addColumn('expires_at', 'bigint')
+        .$call((table) => addMessageColumns(table, binary))
         .addPrimaryKeyConstraint('outgoing_pk', ['client_id', 'seq'])
         .execute();
 
@@ -59,24 +68,15 @@ export function initialMigration(dialect: SqlDialectName): Migration {
 
       await db.schema
         .createTable('retained')
-        .addColumn('topic', 'text', (c) => c.primaryKey())
-        .addColumn('payload', binary, (c) => c.notNull())
-        .addColumn('qos', 'integer', (c) => c.notNull())
-        .addColumn('retain', 'integer', (c) => c.notNull())
-        .addColumn('properties', 'text')
-        .addColumn('expires_at', 'bigint')
+        .$call((table) => addMessageColumns(table, binary))
         .addColumn('stored_at', 'bigint', (c) => c.notNull())
+        .addPrimaryKeyConstraint('retained_pk', ['topic'])
         .execute();
 
       await db.schema
         .createTable('wills')
         .addColumn('client_id', 'text', (c) => c.primaryKey())
-        .addColumn('topic', 'text', (c) => c.notNull())
-        .addColumn('payload', binary, (c) => c.notNull())
-        .addColumn('qos', 'integer', (c) => c.notNull())
-        .addColumn('retain', 'integer', (c) => c.notNull())
-        .addColumn('properties', 'text')
-        .addColumn('expires_at', 'bigint')
+        .$call((table) => addMessageColumns(table, binary))
         .addColumn('publish_at', 'bigint', (c) => c.notNull())
         .execute();
     },

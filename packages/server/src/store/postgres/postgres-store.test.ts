@@ -1,7 +1,8 @@
+import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
 import pg from 'pg';
-import { runBrokerStoreContract } from '../contract/broker-store.contract.js';
+import { runBrokerStoreContract } from '../contract/index.js';
 import { createPostgresStore } from './postgres-store.js';
 
 const NOT_REACHABLE =
@@ -22,6 +23,19 @@ async function reachable(): Promise<boolean> {
 }
 
 const available = await reachable();
+
+describe('createPostgresStore', () => {
+  it('reports a server it cannot reach as STORE_UNAVAILABLE', async () => {
+    // Port 1 refuses at once on loopback; no PostgreSQL needed.
+    const store = createPostgresStore({ connection: { ...connection, port: 1, connectionTimeoutMillis: 2000 } });
+    await assert.rejects(store.open(), { name: 'GatehouseError', code: 'STORE_UNAVAILABLE' });
+    await store.close();
+  });
+
+  it('refuses a schema name that is not a plain identifier', () => {
+    assert.throws(() => createPostgresStore({ connection, schema: 'x"; DROP TABLE y; --' }), { code: 'CONFIG_INVALID' });
+  });
+});
 
 if (!available) {
   describe('BrokerStore contract: postgres', () => {

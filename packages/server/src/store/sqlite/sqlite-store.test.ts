@@ -1,8 +1,10 @@
-import { after, before } from 'node:test';
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import Database from 'better-sqlite3';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { runBrokerStoreContract } from '../contract/broker-store.contract.js';
+import { runBrokerStoreContract } from '../contract/index.js';
 import { createSqliteStore } from './sqlite-store.js';
 
 let directory = '';
@@ -34,4 +36,19 @@ runBrokerStoreContract('sqlite', async () => {
       for (const each of opened) await each.close();
     },
   };
+});
+
+describe('createSqliteStore', () => {
+  it('creates the directory and puts the file in WAL mode', async () => {
+    const path = join(directory, 'fresh', 'dir', 'wal.db');
+    const store = createSqliteStore({ path });
+    await store.open();
+    await store.close();
+    const raw = new Database(path, { readonly: true });
+    try {
+      assert.equal(raw.pragma('journal_mode', { simple: true }), 'wal');
+    } finally {
+      raw.close();
+    }
+  });
 });

@@ -1,0 +1,2 @@
+/** The contract suite every BrokerStore backend runs; for tests only. */
+export { runBrokerStoreContract, type StoreHarness } from './broker-store.contract.js';
