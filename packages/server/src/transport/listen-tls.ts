@@ -1,0 +1,78 @@
+/** MQTT over TLS: handshakes with the server certificate and passes a verified client certificate on. */
+import { createServer, type TLSSocket } from 'node:tls';
+import type { PeerInfo } from '../core/index.js';
+import type { ListenerHandle, ListenOptions } from './listener-handle.js';
+import { listenServer, SocketTracker, stopListening } from './listen-server.js';
+
+/** PEM contents (not paths) of the server's credentials. */
+export interface TlsCredentials {
+  readonly cert: string | Buffer;
+  readonly key: string | Buffer;
+  /** CA(s) that client certificates must chain to. */
+  readonly ca?: string | Buffer | ReadonlyArray<string | Buffer>;
+  /** Ask clients for a certificate. Clients without one are still accepted; the broker decides. */
+  readonly requestCert?: boolean;
+}
+
+export interface TlsListenOptions extends ListenOptions {
+  readonly tls: TlsCredentials;
+}
+
+/**
+ * Listens for MQTT over TLS.
+ *
+ * @example
+ * const handle = await listenTls({ name: 'mqtts', host: '0.0.0.0', port: 8883, tls: { cert, key, ca, requestCert: true }, onConnection });
+ */
+export async function listenTls(options: TlsListenOptions): Promise<ListenerHandle> {
+  const tracker = new SocketTracker();
+  const server = createServer(tlsServerOptions(options.tls));
+  server.on('connection', (socket) => {
+    socket.setNoDelay(true);
+    tracker.add(socket);
+  });
+  server.on('secureConnection', (socket: TLSSocket) => {
+    socket.on('error', (error) => options.onError?.(error, 'tls socket'));
+    const peer = tlsPeerInfo(socket, 'tls', options.name);
+    if (peer === undefined) {
+      socket.destroy();
+      return;
+    }
+    options.onConnection(socket, peer);
+  });
+  // Failed handshakes (bad certificates, port scanners) are the client's problem, never ours.
+  server.on('tlsClientError', (error) => options.onError?.(error, 'tls handshake'));
+  server.on('error', (error) => options.onError?.(error, 'tls server'));
+  const address = await listenServer(server, options);
+  return {
+    name: options.name,
+    address,
+    close: () => stopListening(server),
+    destroyConnections: () => tracker.destroyAll(),
+  };
+}
+
+/** Options for `tls.createServer` and `https.createServer`, shared with the WSS listener. */
+export function tlsServerOptions(tls: TlsCredentials): import('node:tls').TlsOptions {
+  return {
+    cert: tls.cert,
+    key: tls.key,
+    ...(tls.ca === undefined ? {} : { ca: tls.ca as string | Buffer | Array<string | Buffer> }),
+    requestCert: tls.requestCert ?? false,
+    // Verification happens here, but an unverified (or absent) certificate does not end the
+    // handshake: tlsPeerInfo passes only certificates that chained to the CA.
+    rejectUnauthorized: false,
+    minVersion: 'TLSv1.2',
+  };
+}
+
+/** PeerInfo of a TLS socket; the client certificate is included only when it verified against the CA. */
+export function tlsPeerInfo(socket: TLSSocket, transport: 'tls' | 'wss', listener: string): PeerInfo | undefined {
+  const remoteAddress = socket.remoteAddress;
+  if (remoteAddress === undefined) return undefined;
+  const base = { transport, listener, remoteAddress, remotePort: socket.remotePort ?? 0, localPort: socket.localPort ?? 0 };
+  if (!socket.authorized) return base;
+  const certificate = socket.getPeerCertificate();
+  // getPeerCertificate returns {} when the client sent none.
+  return certificate.raw === undefined ? base : { ...base, clientCertificate: certificate.raw };
+}

@@ -1,0 +1,207 @@
+import assert from 'node:assert/strict';
+import { once } from 'node:events';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { connect as netConnect, createServer as createNetServer, type AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Duplex } from 'node:stream';
+import { connect as tlsConnect } from 'node:tls';
+import { after, before, describe, it } from 'node:test';
+import { WebSocket } from 'ws';
+import type { PeerInfo } from '../core/index.js';
+import { GatehouseError } from '../core/index.js';
+import { ensureLocalPki, issueClientCertificate } from '../pki/index.js';
+import { listenTcp, listenTls, listenWebSocket, type ListenerHandle, type TlsCredentials } from './index.js';
+
+/** Answers every chunk with `echo:` + chunk and records the peers it saw. */
+function echo(peers: PeerInfo[]) {
+  return (stream: Duplex, peer: PeerInfo): void => {
+    peers.push(peer);
+    stream.on('error', () => {});
+    stream.on('data', (chunk: Buffer) => stream.write(Buffer.concat([Buffer.from('echo:'), chunk])));
+  };
+}
+
+async function readUntil(stream: NodeJS.ReadableStream, expected: string): Promise<string> {
+  let received = '';
+  for await (const chunk of stream) {
+    received += String(chunk);
+    if (received.length >= expected.length) break;
+  }
+  return received;
+}
+
+describe('transports', () => {
+  let home: string;
+  let tls: TlsCredentials;
+  let caPem: string;
+  let caKeyPem: string;
+  const handles: ListenerHandle[] = [];
+
+  before(async () => {
+    home = await mkdtemp(join(tmpdir(), 'gatehouse-transport-'));
+    const pki = await ensureLocalPki({ dir: join(home, 'pki') });
+    caPem = await readFile(pki.ca, 'utf8');
+    caKeyPem = await readFile(pki.caKey, 'utf8');
+    tls = { cert: await readFile(pki.cert, 'utf8'), key: await readFile(pki.key, 'utf8'), ca: caPem, requestCert: true };
+  });
+  after(async () => {
+    for (const handle of handles) {
+      await handle.close();
+      handle.destroyConnections();
+    }
+    await rm(home, { recursive: true, force: true });
+  });
+
+  it('TCP: bytes flow both ways and the peer is described', async () => {
+    const peers: PeerInfo[] = [];
+    const handle = await listenTcp({ name: 'mqtt', host: '127.0.0.1', port: 0, onConnection: echo(peers) });
+    handles.push(handle);
+    assert.equal(handle.address.host, '127.0.0.1');
+    assert.ok(handle.address.port > 0);
+    const socket = netConnect(handle.address.port, '127.0.0.1');
+    await once(socket, 'connect');
+    const clientPort = socket.localPort;
+    socket.write('ping');
+    assert.equal(await readUntil(socket, 'echo:ping'), 'echo:ping');
+    assert.equal(peers[0]?.transport, 'tcp');
+    assert.equal(peers[0]?.listener, 'mqtt');
+    assert.equal(peers[0]?.remoteAddress, '127.0.0.1');
+    assert.equal(peers[0]?.localPort, handle.address.port);
+    assert.equal(peers[0]?.remotePort, clientPort);
+    socket.destroy();
+  });
+
+  it('TLS: handshake with the generated CA; a verified client certificate reaches PeerInfo', async () => {
+    const peers: PeerInfo[] = [];
+    const handle = await listenTls({ name: 'mqtts', host: '127.0.0.1', port: 0, tls, onConnection: echo(peers) });
+    handles.push(handle);
+    const client = await issueClientCertificate({ caCertPem: caPem, caKeyPem, commonName: 'agent-1', days: 1 });
+
+    const withCert = tlsConnect({ host: '127.0.0.1', servername: 'localhost', port: handle.address.port, ca: caPem, cert: client.certPem, key: client.keyPem });
+    await once(withCert, 'secureConnect');
+    assert.equal(withCert.authorized, true);
+    withCert.write('hello');
+    assert.equal(await readUntil(withCert, 'echo:hello'), 'echo:hello');
+    withCert.destroy();
+
+    const anonymous = tlsConnect({ host: '127.0.0.1', servername: 'localhost', port: handle.address.port, ca: caPem });
+    anonymous.write('anon');
+    assert.equal(await readUntil(anonymous, 'echo:anon'), 'echo:anon');
+    anonymous.destroy();
+
+    assert.equal(peers[0]?.transport, 'tls');
+    assert.ok(peers[0]?.clientCertificate, 'client certificate DER passed on');
+    const { X509Certificate } = await import('node:crypto');
+    assert.match(new X509Certificate(peers[0]!.clientCertificate!).subject, /CN=agent-1/);
+    assert.equal(peers[1]?.clientCertificate, undefined);
+  });
+
+  it('TLS: a client certificate from another CA is not passed on as verified', async () => {
+    const peers: PeerInfo[] = [];
+    const handle = await listenTls({ name: 'mqtts', host: '127.0.0.1', port: 0, tls, onConnection: echo(peers) });
+    handles.push(handle);
+    const otherDir = join(home, 'other-pki');
+    const other = await ensureLocalPki({ dir: otherDir });
+    const rogue = await issueClientCertificate({ caCertPem: await readFile(other.ca, 'utf8'), caKeyPem: await readFile(other.caKey, 'utf8'), commonName: 'rogue', days: 1 });
+    const socket = tlsConnect({ host: '127.0.0.1', servername: 'localhost', port: handle.address.port, ca: caPem, cert: rogue.certPem, key: rogue.keyPem });
+    socket.write('x');
+    assert.equal(await readUntil(socket, 'echo:x'), 'echo:x');
+    assert.equal(peers[0]?.clientCertificate, undefined);
+    socket.destroy();
+  });
+
+  for (const secure of [false, true]) {
+    const kind = secure ? 'WSS' : 'WS';
+    describe(kind, () => {
+      let handle: ListenerHandle;
+      const peers: PeerInfo[] = [];
+      const url = (path: string): string => `${secure ? 'wss' : 'ws'}://localhost:${handle.address.port}${path}`;
+      const clientOptions = (): { ca?: string } => (secure ? { ca: caPem } : {});
+      before(async () => {
+        handle = await listenWebSocket({
+          name: secure ? 'wss' : 'ws',
+          host: '127.0.0.1',
+          port: 0,
+          path: '/mqtt',
+          maxPacketSize: 1024,
+          ...(secure ? { tls } : {}),
+          onConnection: echo(peers),
+        });
+        handles.push(handle);
+      });
+
+      it('upgrades /mqtt with subprotocol mqtt; binary frames flow both ways', async () => {
+        const ws = new WebSocket(url('/mqtt'), ['mqtt'], clientOptions());
+        await once(ws, 'open');
+        assert.equal(ws.protocol, 'mqtt');
+        ws.send(Buffer.from([0x10, 0x00, 0xff]));
+        const [data, isBinary] = (await once(ws, 'message')) as [Buffer, boolean];
+        assert.equal(isBinary, true);
+        assert.deepEqual(data, Buffer.concat([Buffer.from('echo:'), Buffer.from([0x10, 0x00, 0xff])]));
+        assert.equal(peers.at(-1)?.transport, secure ? 'wss' : 'ws');
+        const closed = once(ws, 'close');
+        ws.close();
+        await closed;
+      });
+
+      it('accepts mqttv3.1 and clients that offer no subprotocol', async () => {
+        const old = new WebSocket(url('/mqtt'), ['mqttv3.1'], clientOptions());
+        await once(old, 'open');
+        assert.equal(old.protocol, 'mqttv3.1');
+        const oldClosed = once(old, 'close');
+        old.close();
+        const bare = new WebSocket(url('/mqtt?x=1'), clientOptions());
+        await once(bare, 'open');
+        assert.equal(bare.protocol, '');
+        bare.send(Buffer.from('hi'));
+        const [data] = (await once(bare, 'message')) as [Buffer];
+        assert.equal(String(data), 'echo:hi');
+        const bareClosed = once(bare, 'close');
+        bare.close();
+        await Promise.all([oldClosed, bareClosed]);
+      });
+
+      it('answers 404 to any other path', async () => {
+        const ws = new WebSocket(url('/other'), ['mqtt'], clientOptions());
+        ws.on('error', () => {});
+        const [, response] = (await once(ws, 'unexpected-response')) as [unknown, { statusCode: number }];
+        assert.equal(response.statusCode, 404);
+        ws.terminate();
+      });
+
+      it('closes on a text frame and on a frame larger than the packet limit plus headroom', async () => {
+        const text = new WebSocket(url('/mqtt'), ['mqtt'], clientOptions());
+        await once(text, 'open');
+        text.send('not binary');
+        const [code] = (await once(text, 'close')) as [number];
+        assert.equal(code, 1003);
+        const big = new WebSocket(url('/mqtt'), ['mqtt'], clientOptions());
+        await once(big, 'open');
+        big.send(Buffer.alloc(1024 + 64 * 1024 + 1));
+        const [bigCode] = (await once(big, 'close')) as [number];
+        assert.equal(bigCode, 1009);
+      });
+    });
+  }
+
+  it('a port in use rejects with PORT_IN_USE naming the listener and the setting', async () => {
+    const blocker = createNetServer();
+    await new Promise<void>((resolve) => blocker.listen(0, '127.0.0.1', resolve));
+    const port = (blocker.address() as AddressInfo).port;
+    try {
+      await assert.rejects(listenTcp({ name: 'mqtt', host: '127.0.0.1', port, onConnection: () => {} }), (error: unknown) => {
+        assert.ok(error instanceof GatehouseError);
+        assert.equal(error.code, 'PORT_IN_USE');
+        assert.equal(error.message, `Cannot listen on 127.0.0.1:${port} for mqtt: the port is in use (set listeners.mqtt.port to change it)`);
+        return true;
+      });
+      await assert.rejects(
+        listenWebSocket({ name: 'ws', host: '127.0.0.1', port, maxPacketSize: 1, onConnection: () => {} }),
+        /set listeners\.ws\.port to change it/,
+      );
+    } finally {
+      await new Promise((resolve) => blocker.close(resolve));
+    }
+  });
+});
