@@ -1,0 +1,78 @@
+/**
+ * Test support for the admin API and CLI tests: a real Broker on a MemoryStore behind a real TCP
+ * listener on port 0, and the admin API listening on loopback port 0. Not used at run time.
+ */
+import { once } from 'node:events';
+import { createServer, type AddressInfo, type Server } from 'node:net';
+import type { FastifyInstance } from 'fastify';
+import { Broker } from '../broker/index.js';
+import { silentLogger } from '../core/index.js';
+import { MemoryStore } from '../store/index.js';
+import { createAdminApi } from './create-admin-api.js';
+
+export interface AdminApiHarness {
+  readonly broker: Broker;
+  readonly api: FastifyInstance;
+  /** `http://127.0.0.1:<port>` of the admin API. */
+  readonly apiUrl: string;
+  /** `mqtt://127.0.0.1:<port>` of the broker. */
+  readonly mqttUrl: string;
+  readonly adminKey: string;
+  /** `fetch` against the API with the admin key; `key: null` sends none. */
+  request(path: string, init?: RequestInit & { key?: string | null }): Promise<Response>;
+  close(): Promise<void>;
+}
+
+export async function startAdminApiHarness(): Promise<AdminApiHarness> {
+  const logger = silentLogger();
+  const store = new MemoryStore();
+  await store.open();
+  const broker = new Broker({ store, logger });
+  await broker.start();
+  const sockets = new Set<import('node:net').Socket>();
+  const server: Server = createServer((socket) => {
+    sockets.add(socket);
+    socket.once('close', () => sockets.delete(socket));
+    broker.accept(socket, {
+      transport: 'tcp',
+      remoteAddress: socket.remoteAddress ?? '',
+      remotePort: socket.remotePort ?? 0,
+      localPort: socket.localPort ?? 0,
+      listener: 'test',
+    });
+  });
+  server.listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  const mqttPort = (server.address() as AddressInfo).port;
+  const adminKey = 'test-admin-key-0123456789';
+  const api = await createAdminApi({
+    admin: broker.admin,
+    adminKey,
+    logger,
+    health: () => ({ ready: broker.ready, reasons: broker.ready ? [] : ['broker not started'] }),
+    version: '0.0.0-test',
+  });
+  const apiUrl = await api.listen({ host: '127.0.0.1', port: 0 });
+  return {
+    broker,
+    api,
+    apiUrl,
+    mqttUrl: `mqtt://127.0.0.1:${mqttPort}`,
+    adminKey,
+    request(path, init = {}) {
+      const { key, ...rest } = init;
+      const headers = new Headers(rest.headers);
+      const presented = key === undefined ? adminKey : key;
+      if (presented !== null) headers.set('authorization', `Bearer ${presented}`);
+      return fetch(`${apiUrl}${path}`, { ...rest, headers });
+    },
+    async close() {
+      await api.close();
+      await broker.close();
+      for (const socket of sockets) socket.destroy();
+      server.close();
+      await once(server, 'close');
+      await store.close();
+    },
+  };
+}

@@ -1,0 +1,81 @@
+/** Builds the admin HTTP app: the `/v1` REST API, health probes, Prometheus metrics and the OpenAPI document. */
+import swagger from '@fastify/swagger';
+import { fastify, type FastifyInstance } from 'fastify';
+import type { BrokerAdmin } from '../broker/index.js';
+import type { Logger } from '../core/index.js';
+import { requireAdminKey } from './admin-auth.js';
+import { installErrorHandlers } from './errors.js';
+import { createMetricsRegistry } from './metrics.js';
+import { registerClientRoutes } from './routes/clients.js';
+import { registerHealthRoutes } from './routes/health.js';
+import { registerPublishRoutes } from './routes/publish.js';
+import { registerRetainedRoutes } from './routes/retained.js';
+import { registerSessionRoutes } from './routes/sessions.js';
+import { registerStatsRoutes } from './routes/stats.js';
+
+export interface AdminApiOptions {
+  readonly admin: BrokerAdmin;
+  /** The bearer key every `/v1` request must present. */
+  readonly adminKey: string;
+  readonly logger: Logger;
+  /** Readiness for `/readyz`; `reasons` says what is not ready yet. */
+  readonly health: () => { ready: boolean; reasons: string[] };
+  /** Gatehouse's version, shown in the OpenAPI document. */
+  readonly version: string;
+  /** Largest request body in bytes; default 1 MiB, enough for a base64 payload of the default 256 KiB packet limit. */
+  readonly bodyLimit?: number;
+}
+
+/**
+ * Creates the admin API, ready to `listen` (the caller picks host and port; loopback by default).
+ * Resolves once every plugin is loaded, so configuration mistakes fail here rather than at listen.
+ *
+ * @example
+ * const api = await createAdminApi({ admin: broker.admin, adminKey, logger, health: () => ({ ready: broker.ready, reasons: [] }), version: '0.1.0' });
+ * await api.listen({ host: '127.0.0.1', port: 8080 });
+ */
+export async function createAdminApi(options: AdminApiOptions): Promise<FastifyInstance> {
+  const logger = options.logger.child({ component: 'admin-api' });
+  const bodyLimit = options.bodyLimit ?? 1024 * 1024;
+  const app = fastify({
+    // Fastify's per-request info lines would flood the operator's log; one debug line per request
+    // is logged below instead. Its request serializer never includes headers, so the key stays out.
+    loggerInstance: logger,
+    disableRequestLogging: true,
+    bodyLimit,
+    routerOptions: {
+      // Client ids reach 128 characters and may be percent-encoded three bytes per character.
+      maxParamLength: 4096,
+      // `/v1/retained/` + a topic that begins with `/` gives `//`; it must reach the wildcard route as is.
+      ignoreDuplicateSlashes: false,
+    },
+    // A misspelt field ("retained": true) must fail loudly rather than be dropped and ignored.
+    ajv: { customOptions: { removeAdditional: false } },
+  }) as unknown as FastifyInstance;
+
+  installErrorHandlers(app, { logger, bodyLimit });
+  app.addHook('onRequest', requireAdminKey(options.adminKey));
+  app.addHook('onResponse', async (request, reply) => {
+    logger.debug({ method: request.method, route: request.routeOptions.url, status: reply.statusCode, ms: Math.round(reply.elapsedTime) }, 'Admin API request');
+  });
+
+  await app.register(swagger, {
+    openapi: {
+      openapi: '3.0.3',
+      info: { title: 'Gatehouse admin API', version: options.version, description: 'Operate a Gatehouse broker: clients, sessions, retained messages, publishing, counters.' },
+      components: { securitySchemes: { adminKey: { type: 'http', scheme: 'bearer', description: 'The admin API key' } } },
+      security: [{ adminKey: [] }],
+    },
+  });
+
+  const admin = options.admin;
+  registerHealthRoutes(app, { health: options.health, metrics: createMetricsRegistry(() => admin.counters) });
+  registerClientRoutes(app, admin);
+  registerSessionRoutes(app, admin);
+  registerRetainedRoutes(app, admin);
+  registerPublishRoutes(app, admin);
+  registerStatsRoutes(app, admin);
+
+  await app.ready();
+  return app;
+}
