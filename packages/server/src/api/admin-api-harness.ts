@@ -7,7 +7,7 @@ import { createServer, type AddressInfo, type Server } from 'node:net';
 import type { FastifyInstance } from 'fastify';
 import { Broker } from '../broker/index.js';
 import { silentLogger } from '../core/index.js';
-import { MemoryStore } from '../store/index.js';
+import type { BrokerStore } from '../store/index.js';
 import { createAdminApi } from './create-admin-api.js';
 
 export interface AdminApiHarness {
@@ -23,9 +23,10 @@ export interface AdminApiHarness {
   close(): Promise<void>;
 }
 
-export async function startAdminApiHarness(): Promise<AdminApiHarness> {
+/** `store` is passed in because only app/ and tests may pick a concrete store. It is opened and closed here. */
+export async function startAdminApiHarness(options: { store: BrokerStore }): Promise<AdminApiHarness> {
   const logger = silentLogger();
-  const store = new MemoryStore();
+  const store = options.store;
   await store.open();
   const broker = new Broker({ store, logger });
   await broker.start();

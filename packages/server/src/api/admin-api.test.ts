@@ -1,15 +1,15 @@
 /** The admin API against a real broker, real MQTT.js clients and real HTTP. */
 import assert from 'node:assert/strict';
-import { once } from 'node:events';
 import { after, before, describe, test } from 'node:test';
-import { connectAsync, type MqttClient } from 'mqtt';
+import { connectAsync, type IPublishPacket, type MqttClient } from 'mqtt';
+import { MemoryStore } from '../store/memory/index.js';
 import { startAdminApiHarness, type AdminApiHarness } from './admin-api-harness.js';
 
 let harness: AdminApiHarness;
 const clients: MqttClient[] = [];
 
 before(async () => {
-  harness = await startAdminApiHarness();
+  harness = await startAdminApiHarness({ store: new MemoryStore() });
 });
 
 after(async () => {
@@ -34,6 +34,10 @@ async function json(response: Response): Promise<unknown> {
 }
 
 const enc = encodeURIComponent;
+
+function nextMessage(client: MqttClient): Promise<[string, Buffer, IPublishPacket]> {
+  return new Promise((resolve) => client.once('message', (topic, payload, packet) => resolve([topic, payload, packet])));
+}
 
 describe('auth', () => {
   test('every /v1 route needs the bearer key', async () => {
@@ -79,7 +83,7 @@ describe('clients', () => {
     assert.equal(got.status, 200);
     assert.equal(((await json(got)) as { clientId: string }).clientId, clientId);
 
-    const closed = once(client, 'close');
+    const closed = new Promise<void>((resolve) => client.once('close', () => resolve()));
     const kicked = await harness.request(`/v1/clients/${enc(clientId)}`, { method: 'DELETE' });
     assert.equal(kicked.status, 204);
     assert.equal(await kicked.text(), '');
@@ -143,7 +147,7 @@ describe('publish and retained', () => {
   test('a QoS 1 retained publish reaches a subscriber, shows in /v1/retained and can be deleted', async () => {
     const subscriber = await connect('subscriber-1');
     await subscriber.subscribeAsync('tenant-a/+/config', { qos: 1 });
-    const received = once(subscriber, 'message') as Promise<[string, Buffer, { qos: number; retain: boolean; properties?: { userProperties?: Record<string, string>; contentType?: string } }]>;
+    const received = nextMessage(subscriber);
 
     const response = await harness.request('/v1/publish', {
       method: 'POST',
@@ -184,7 +188,7 @@ describe('publish and retained', () => {
   test('base64 payloads and correlation data arrive as bytes', async () => {
     const subscriber = await connect('subscriber-2');
     await subscriber.subscribeAsync('bin/#');
-    const received = once(subscriber, 'message') as Promise<[string, Buffer, { properties?: { correlationData?: Buffer } }]>;
+    const received = nextMessage(subscriber);
     const response = await harness.request('/v1/publish', {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
