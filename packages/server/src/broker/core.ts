@@ -216,6 +216,8 @@ export class BrokerCore implements BrokerContext {
       // [MQTT-3.1.4-3] the existing connection is told 0x8E and closed; its session stays for us
       session.connection = undefined;
       previous.session = undefined;
+      // [MQTT-3.1.3-9] the session goes on before the Will Delay Interval ends: the old will is not sent
+      if (!cleanStart && (previous.will?.delayInterval ?? 0) > 0) previous.will = undefined;
       previous.disconnect(ReasonCode.SessionTakenOver, 'Another connection took over this session', 'takeover');
     }
     const pendingWill = this.#pendingWills.get(clientId);
