@@ -57,6 +57,8 @@ export function handleConnect(connection: Connection, packet: ConnectPacket): Pr
 
   if (packet.will !== undefined) {
     const will = packet.will;
+    // [MQTT-3.1.2-12] Will QoS 3 is malformed (mqtt-packet checks only the other flag rules)
+    if ((will.qos as number) > 2) throw new ProtocolError(ReasonCode.MalformedPacket, 'Will QoS must not be 3');
     const reason = validateTopicName(will.topic, topicLimits(ctx.limits));
     // [MQTT-3.1.2-?] the will topic must be a valid topic name
     if (reason !== undefined) throw new ProtocolError(ReasonCode.TopicNameInvalid, `Will topic is invalid: ${reason}`);
