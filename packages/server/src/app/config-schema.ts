@@ -1,0 +1,121 @@
+/**
+ * The configuration schema (TypeBox, the schema library the admin API uses too) and its defaults.
+ * docs/configuration.md documents every key below; keep the two in step.
+ */
+import { Type, type Static, type TInteger } from '@sinclair/typebox';
+import { join } from 'node:path';
+import { defaultFeatures, defaultLimits, type BrokerFeatures, type BrokerLimits } from '../broker/index.js';
+
+const Port = Type.Integer({ minimum: 0, maximum: 65535 });
+const Host = Type.String({ minLength: 1 });
+const Int = (minimum: number, maximum?: number): TInteger => Type.Integer(maximum === undefined ? { minimum } : { minimum, maximum });
+
+const strict = { additionalProperties: false } as const;
+
+const Listener = Type.Object({ enabled: Type.Boolean(), host: Host, port: Port }, strict);
+const WebSocketListener = Type.Object(
+  { enabled: Type.Boolean(), host: Host, port: Port, path: Type.String({ pattern: '^/' }) },
+  strict,
+);
+const TlsListener = Type.Object({ enabled: Type.Boolean(), host: Host, port: Port, requestClientCert: Type.Boolean() }, strict);
+
+/** Every field of BrokerLimits, with the range a value must fall in. */
+const Limits = Type.Object(
+  {
+    // 268,435,455 is the largest length MQTT's variable byte integer can carry.
+    maxPacketSize: Int(64, 268_435_455),
+    receiveMaximum: Int(1, 65535),
+    maxInflight: Int(1, 65535),
+    maxQueuedMessages: Int(0),
+    queueOverflow: Type.Union([Type.Literal('drop-oldest'), Type.Literal('drop-newest')]),
+    maxSubscriptionsPerClient: Int(1),
+    maxTopicLength: Int(1, 65535),
+    maxTopicLevels: Int(1),
+    // [MQTT-3.1.3-5] servers must allow client ids of 1 to 23 characters.
+    maxClientIdLength: Int(23, 65535),
+    maxConnections: Int(1),
+    maxPublishRate: Int(0),
+    maxKeepAlive: Int(0, 65535),
+    maxSessionExpiry: Int(0, 0xffff_ffff),
+    topicAliasMaximum: Int(0, 65535),
+    maxWriteBuffer: Int(1024),
+    slowConsumerTimeoutMs: Int(0),
+    maxMessageExpiry: Int(0, 0xffff_ffff),
+    maxRetainedMessages: Int(0),
+  },
+  strict,
+);
+
+const Features = Type.Object(
+  {
+    retainAvailable: Type.Boolean(),
+    wildcardSubscriptionAvailable: Type.Boolean(),
+    sharedSubscriptionAvailable: Type.Boolean(),
+    subscriptionIdentifiersAvailable: Type.Boolean(),
+    allowAnonymous: Type.Boolean(),
+  },
+  strict,
+);
+
+export const logLevels = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+export const storeKinds = ['sqlite', 'memory', 'postgres'] as const;
+export const listenerNames = ['mqtt', 'mqtts', 'ws', 'wss', 'admin'] as const;
+export type ListenerName = (typeof listenerNames)[number];
+
+export const ConfigSchema = Type.Object(
+  {
+    home: Type.String({ minLength: 1 }),
+    log: Type.Object({ level: Type.Union(logLevels.map((level) => Type.Literal(level))) }, strict),
+    store: Type.Object(
+      {
+        kind: Type.Union(storeKinds.map((kind) => Type.Literal(kind))),
+        path: Type.String({ minLength: 1 }),
+        url: Type.Optional(Type.String({ minLength: 1 })),
+        schema: Type.Optional(Type.String({ pattern: '^[A-Za-z_][A-Za-z0-9_]*$' })),
+      },
+      strict,
+    ),
+    listeners: Type.Object({ mqtt: Listener, mqtts: TlsListener, ws: WebSocketListener, wss: WebSocketListener, admin: Listener }, strict),
+    tls: Type.Object(
+      { ca: Type.String({ minLength: 1 }), cert: Type.String({ minLength: 1 }), key: Type.String({ minLength: 1 }), hostnames: Type.Array(Type.String({ minLength: 1 })) },
+      strict,
+    ),
+    limits: Limits,
+    features: Features,
+    mqtt: Type.Object({ serverKeepAlive: Type.Optional(Int(1, 65535)) }, strict),
+  },
+  strict,
+);
+
+/** The effective configuration: every default filled in, every path resolved. */
+export type GatehouseConfig = Static<typeof ConfigSchema>;
+
+// The schema must list exactly the broker's limits and features, with compatible types.
+type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
+const limitsMatch: Same<GatehouseConfig['limits'], BrokerLimits> = true;
+const featuresMatch: Same<GatehouseConfig['features'], BrokerFeatures> = true;
+void limitsMatch;
+void featuresMatch;
+
+/** Where Gatehouse keeps its files when nothing says otherwise. */
+export const defaultHome = './.gatehouse';
+
+/** The defaults; paths that live in the home directory follow `home`. */
+export function defaultConfig(home: string): GatehouseConfig {
+  return {
+    home,
+    log: { level: 'info' },
+    store: { kind: 'sqlite', path: join(home, 'gatehouse.db') },
+    listeners: {
+      mqtt: { enabled: true, host: '127.0.0.1', port: 1883 },
+      mqtts: { enabled: true, host: '0.0.0.0', port: 8883, requestClientCert: false },
+      ws: { enabled: true, host: '127.0.0.1', port: 8083, path: '/mqtt' },
+      wss: { enabled: true, host: '0.0.0.0', port: 8443, path: '/mqtt' },
+      admin: { enabled: true, host: '127.0.0.1', port: 8080 },
+    },
+    tls: { ca: join(home, 'pki', 'ca.pem'), cert: join(home, 'pki', 'server.pem'), key: join(home, 'pki', 'server.key'), hostnames: [] },
+    limits: { ...defaultLimits },
+    features: { ...defaultFeatures },
+    mqtt: {},
+  };
+}
