@@ -12,12 +12,12 @@ export function handlePubrec(connection: Connection, packet: PubrecPacket): void
   const packetId = packet.messageId ?? 0;
   const session = connection.session!;
   if ((packet.reasonCode ?? 0) >= 0x80) {
-    // [MQTT-4.3.3-?] a PUBREC with an error ends the exchange: no PUBREL
+    // [MQTT-4.3.3-4] [MQTT-4.4.0-2] a PUBREC with an error ends the exchange: no PUBREL, no resend
     completeOutgoing(connection.ctx, session, packetId, 'sent');
     return;
   }
   if (!releaseOutgoing(connection.ctx, session, packetId)) {
-    // [MQTT-4.3.3-?] still answer, so the client can finish its side
+    // Still answer (3.6.2.1: 0x92 Packet Identifier not found), so the client can finish its side.
     connection.send(connection.protocolVersion === 5
       ? { cmd: 'pubrel', messageId: packetId, reasonCode: ReasonCode.PacketIdentifierNotFound }
       : { cmd: 'pubrel', messageId: packetId });
