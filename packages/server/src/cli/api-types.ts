@@ -1,0 +1,75 @@
+/**
+ * The admin API's JSON bodies as the CLI reads them. The CLI sees the server only through HTTP,
+ * so these mirror the OpenAPI document (GET /openapi.json) rather than importing broker types.
+ */
+
+export interface Page<T> {
+  readonly items: readonly T[];
+  readonly nextCursor?: string;
+}
+
+export interface ClientJson {
+  readonly clientId: string;
+  readonly protocolVersion: number;
+  readonly connectedAt: string;
+  readonly peer: { readonly transport: string; readonly remoteAddress: string; readonly remotePort: number; readonly listener: string };
+  readonly keepAlive: number;
+  readonly cleanStart: boolean;
+  readonly sessionExpiryInterval: number;
+  readonly username?: string;
+  readonly subscriptions: number;
+  readonly inflight: number;
+  readonly queued: number;
+  readonly messagesIn: number;
+  readonly messagesOut: number;
+  readonly bytesIn: number;
+  readonly bytesOut: number;
+}
+
+export interface SessionJson {
+  readonly clientId: string;
+  readonly connected: boolean;
+  readonly protocolVersion: number;
+  readonly expiryInterval: number;
+  readonly disconnectedAt?: string;
+  readonly expiresAt?: string;
+  readonly subscriptions: readonly { readonly filter: string; readonly options: { readonly qos: number; readonly noLocal: boolean; readonly retainAsPublished: boolean; readonly retainHandling: number } }[];
+  readonly queued: number;
+  readonly inflight: number;
+}
+
+export interface RetainedJson {
+  readonly topic: string;
+  readonly qos: number;
+  readonly payloadSize: number;
+  readonly payload: string;
+  readonly storedAt: string;
+  readonly expiresAt?: string;
+  readonly properties?: { readonly contentType?: string; readonly responseTopic?: string; readonly userProperties?: Readonly<Record<string, string | readonly string[]>> };
+}
+
+export interface PublishJson {
+  readonly topic: string;
+  readonly qos: number;
+  readonly retain: boolean;
+  readonly bytes: number;
+}
+
+export interface StatsJson {
+  readonly connections: number;
+  readonly connectionsTotal: number;
+  readonly sessions: number;
+  readonly subscriptions: number;
+  readonly retainedMessages: number;
+  readonly messagesIn: readonly number[];
+  readonly messagesOut: readonly number[];
+  readonly bytesIn: number;
+  readonly bytesOut: number;
+  readonly drops: Readonly<Record<string, number>>;
+  readonly disconnects: Readonly<Record<string, number>>;
+  readonly queuedMessages: number;
+  readonly inflightMessages: number;
+  readonly storeCommits: number;
+  readonly storeCommitOps: number;
+  readonly storeCommitSeconds: number;
+}

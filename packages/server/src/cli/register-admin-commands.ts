@@ -1,0 +1,26 @@
+/** Adds the admin commands (`clients`, `sessions`, `retained`, `publish`, `stats`) to the `gatehouse` program. */
+import type { Command } from 'commander';
+import { registerClientsCommands } from './commands/clients.js';
+import { registerPublishCommand } from './commands/publish.js';
+import { registerRetainedCommands } from './commands/retained.js';
+import { registerSessionsCommands } from './commands/sessions.js';
+import { registerStatsCommand } from './commands/stats.js';
+
+/**
+ * Registers every admin command on `program`. Each command carries its own `--url`, `--key`,
+ * `--home` and `--json` flags (see docs/cli.md); nothing is added to the program itself, so the
+ * caller is free to define its own options. Actions set `process.exitCode` (1 on failure) rather
+ * than exiting, so output is flushed; usage errors exit 2.
+ *
+ * @example
+ * const program = new Command('gatehouse');
+ * registerAdminCommands(program);
+ * await program.parseAsync(process.argv);
+ */
+export function registerAdminCommands(program: Command): void {
+  registerClientsCommands(program);
+  registerSessionsCommands(program);
+  registerRetainedCommands(program);
+  registerPublishCommand(program);
+  registerStatsCommand(program);
+}
