@@ -33,7 +33,7 @@ export const LAYERS = {
  * Concrete implementations only the composition root picks (STYLE rule 7). Each is a unit with its
  * own index.ts; `transport` is one unit as a whole.
  */
-export const APP_ONLY_UNITS = ['store/sqlite', 'store/postgres', 'store/memory', 'cluster/nats', 'transport'];
+export const APP_ONLY_UNITS = ['store/sqlite', 'store/postgres', 'cluster/nats', 'transport'];
 
 /** Folders exempt from the index rule (but not from the layer rule). */
 const INDEX_RULE_EXEMPT = ['store/contract'];

@@ -1,5 +1,5 @@
 /** The structured logger (pino). Never log payloads or secrets at info level. */
-import { pino, type Logger as PinoLogger, type LoggerOptions } from 'pino';
+import { pino, type DestinationStream, type Logger as PinoLogger, type LoggerOptions } from 'pino';
 
 export type Logger = PinoLogger;
 
@@ -14,7 +14,7 @@ export function createLogger(config: LoggerConfig): Logger {
     base: { service: 'gatehouse' },
     redact: { paths: ['*.password', '*.key', '*.privateKey', '*.token', '*.adminKey', 'req.headers.authorization'], censor: '[redacted]' },
   };
-  return config.destination ? pino(options, config.destination as pino.DestinationStream) : pino(options);
+  return config.destination ? pino(options, config.destination as DestinationStream) : pino(options);
 }
 
 /** A logger that drops everything, for tests and tools that want silence. */
