@@ -12,13 +12,13 @@ export function handleSubscribe(connection: Connection, packet: SubscribePacket)
   const session = connection.session!;
   const v5 = connection.protocolVersion === 5;
   if (packet.subscriptions.length === 0) {
-    // [MQTT-3.8.3-3] a SUBSCRIBE must contain at least one filter
+    // [MQTT-3.8.3-2] a SUBSCRIBE must contain at least one filter (3.1.1: [MQTT-3.8.3-3])
     throw new ProtocolError(ReasonCode.ProtocolError, 'SUBSCRIBE carries no topic filter');
   }
   const subscriptionId = packet.properties?.subscriptionIdentifier;
   if (subscriptionId !== undefined) {
     if (!ctx.features.subscriptionIdentifiersAvailable) {
-      // [MQTT-3.2.2-?] 3.2.2.3.12: identifiers not available, so sending one is a protocol error
+      // 3.2.2.3.12: identifiers not available, so sending one is answered with 0xA1
       throw new ProtocolError(ReasonCode.SubscriptionIdentifiersNotSupported, 'Subscription identifiers are not available on this server');
     }
     if (Array.isArray(subscriptionId) || subscriptionId === 0) {
@@ -91,12 +91,12 @@ export function handleSubscribe(connection: Connection, packet: SubscribePacket)
     }
     granted.push(qos);
   }
-  // [MQTT-3.8.4-1] SUBACK with the same packet id, one code per filter [MQTT-3.8.4-6]
+  // [MQTT-3.8.4-1] [MQTT-3.8.4-2] SUBACK with the same packet id, one code per filter in order [MQTT-3.8.4-6] [MQTT-3.9.3-1]
   connection.send({ cmd: 'suback', messageId: packet.messageId ?? 0, granted });
   for (let i = 0; i < added.length; i++) {
     const subscription = added[i]!;
     const handling = subscription.options.retainHandling;
-    // [MQTT-3.8.4-4] retained messages after SUBACK; Retain Handling 1 only for new ones, 2 never
+    // [MQTT-3.3.1-9] [MQTT-3.3.1-10] [MQTT-3.3.1-11] retained messages after SUBACK; Retain Handling 1 only for new ones, 2 never
     if (subscription.group !== undefined || handling === 2 || (handling === 1 && !isNew[i])) continue;
     ctx.sendRetained(subscription);
   }
