@@ -58,7 +58,14 @@ export class SocketTracker {
     return this.#sockets.size;
   }
 
-  destroyAll(): void {
+  /** Gives open sockets up to `graceMs` to close (so queued bytes are flushed), then destroys the rest. */
+  async destroyAll(graceMs = 0): Promise<void> {
+    if (graceMs > 0 && this.#sockets.size > 0) {
+      const closes = [...this.#sockets].map((socket) => new Promise((resolve) => socket.once('close', resolve)));
+      let timer: NodeJS.Timeout | undefined;
+      await Promise.race([Promise.all(closes), new Promise((resolve) => (timer = setTimeout(resolve, graceMs)))]);
+      clearTimeout(timer);
+    }
     for (const socket of this.#sockets) socket.destroy();
     this.#sockets.clear();
   }

@@ -37,6 +37,6 @@ export async function listenTcp(options: ListenOptions): Promise<ListenerHandle>
     name: options.name,
     address,
     close: () => stopListening(server),
-    destroyConnections: () => tracker.destroyAll(),
+    destroyConnections: (graceMs) => tracker.destroyAll(graceMs),
   };
 }

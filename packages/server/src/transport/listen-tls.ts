@@ -48,7 +48,7 @@ export async function listenTls(options: TlsListenOptions): Promise<ListenerHand
     name: options.name,
     address,
     close: () => stopListening(server),
-    destroyConnections: () => tracker.destroyAll(),
+    destroyConnections: (graceMs) => tracker.destroyAll(graceMs),
   };
 }
 

@@ -89,7 +89,7 @@ export async function listenWebSocket(options: WebSocketListenOptions): Promise<
       server.closeIdleConnections();
       wss.close();
     },
-    destroyConnections: () => tracker.destroyAll(),
+    destroyConnections: (graceMs) => tracker.destroyAll(graceMs),
   };
 }
 

@@ -24,8 +24,11 @@ export interface ListenerHandle {
   readonly address: ListenAddress;
   /** Stops accepting connections; connections already handed over stay open (their owner closes them). */
   close(): Promise<void>;
-  /** Destroys whatever connections are still open, e.g. after the broker has closed its own. */
-  destroyConnections(): void;
+  /**
+   * Waits up to `graceMs` (default 0) for open connections to end by themselves (the broker has
+   * just sent them DISCONNECT), then destroys the rest.
+   */
+  destroyConnections(graceMs?: number): Promise<void>;
 }
 
 /** What every `listen*` function takes. */

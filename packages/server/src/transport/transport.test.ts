@@ -48,7 +48,7 @@ describe('transports', () => {
   after(async () => {
     for (const handle of handles) {
       await handle.close();
-      handle.destroyConnections();
+      await handle.destroyConnections();
     }
     await rm(home, { recursive: true, force: true });
   });

@@ -1,0 +1,75 @@
+/** What Gatehouse makes on its first start: the home directory, the local PKI and the admin API key. */
+import { randomBytes } from 'node:crypto';
+import { chmod, mkdir, readFile, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { GatehouseError } from '../core/index.js';
+import { ensureLocalPki, type LocalPki } from '../pki/index.js';
+import type { GatehouseConfig } from './config.js';
+
+export interface FirstRun {
+  readonly home: string;
+  readonly homeCreated: boolean;
+  /** Present when the TLS settings point at the local PKI in `<home>/pki` (the default). */
+  readonly pki?: LocalPki;
+  readonly adminKeyPath: string;
+  readonly adminKeyCreated: boolean;
+  /** The admin API key itself: hand it to the API, never to a log. */
+  readonly adminKey: string;
+}
+
+/** PEM contents for the TLS listeners. */
+export interface TlsFiles {
+  readonly ca: string;
+  readonly cert: string;
+  readonly key: string;
+}
+
+/**
+ * Ensures `<home>` (0700), the local PKI when the TLS settings use it, and `<home>/admin.key` (0600).
+ *
+ * @example
+ * const firstRun = await prepareHome(config);
+ * if (firstRun.adminKeyCreated) console.log(`Admin key written to ${firstRun.adminKeyPath}`);
+ */
+export async function prepareHome(config: GatehouseConfig): Promise<FirstRun> {
+  const homeCreated = (await mkdir(config.home, { recursive: true, mode: 0o700 })) !== undefined;
+  const pkiDir = join(config.home, 'pki');
+  const usesLocalPki =
+    config.tls.ca === join(pkiDir, 'ca.pem') && config.tls.cert === join(pkiDir, 'server.pem') && config.tls.key === join(pkiDir, 'server.key');
+  const pki = usesLocalPki ? await ensureLocalPki({ dir: pkiDir, hostnames: config.tls.hostnames }) : undefined;
+  const adminKey = await ensureAdminKey(config.home);
+  return { home: config.home, homeCreated, ...(pki === undefined ? {} : { pki }), ...adminKey };
+}
+
+/** Reads `<home>/admin.key`, or makes it: 32 random bytes as base64url, mode 0600. */
+export async function ensureAdminKey(home: string): Promise<{ adminKeyPath: string; adminKeyCreated: boolean; adminKey: string }> {
+  const adminKeyPath = join(home, 'admin.key');
+  try {
+    const existing = (await readFile(adminKeyPath, 'utf8')).trim();
+    if (existing.length > 0) return { adminKeyPath, adminKeyCreated: false, adminKey: existing };
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+  }
+  const adminKey = randomBytes(32).toString('base64url');
+  // 'wx' fails if another process made the file meanwhile, rather than overwriting its key.
+  await writeFile(adminKeyPath, `${adminKey}\n`, { mode: 0o600, flag: 'wx' }).catch(async (error: NodeJS.ErrnoException) => {
+    if (error.code !== 'EEXIST') throw error;
+    await writeFile(adminKeyPath, `${adminKey}\n`, { mode: 0o600 });
+  });
+  await chmod(adminKeyPath, 0o600);
+  return { adminKeyPath, adminKeyCreated: true, adminKey };
+}
+
+/** Reads the TLS files the listeners need; a missing one is named by its setting. */
+export async function readTlsFiles(config: GatehouseConfig): Promise<TlsFiles> {
+  const read = async (setting: 'ca' | 'cert' | 'key'): Promise<string> => {
+    try {
+      return await readFile(config.tls[setting], 'utf8');
+    } catch (error) {
+      throw new GatehouseError('CONFIG_INVALID', {
+        reason: `Cannot read tls.${setting} (${config.tls[setting]}): ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`,
+      });
+    }
+  };
+  return { ca: await read('ca'), cert: await read('cert'), key: await read('key') };
+}

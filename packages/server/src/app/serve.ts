@@ -1,0 +1,183 @@
+/**
+ * The composition root: builds the store, the broker, the listeners and the admin API from the
+ * configuration, and takes them down again in the right order.
+ */
+import type { FastifyInstance } from 'fastify';
+import { createAdminApi } from '../api/index.js';
+import { Broker } from '../broker/index.js';
+import { createLogger, type Logger } from '../core/index.js';
+import type { BrokerStore } from '../store/index.js';
+import { listenServer, listenTcp, listenTls, listenWebSocket, stopListening, type ListenAddress, type ListenerHandle } from '../transport/index.js';
+import { renderBanner } from './banner.js';
+import type { GatehouseConfig, ListenerName } from './config.js';
+import { createStore } from './create-store.js';
+import { endpointUrl, removeEndpoints, writeEndpoints, type Endpoints } from './endpoints.js';
+import { prepareHome, readTlsFiles, type FirstRun, type TlsFiles } from './first-run.js';
+import { listenWithFallback, type PortFallback } from './listen-with-fallback.js';
+import { version } from './version.js';
+
+export interface StartOptions {
+  /** Listeners whose port was set explicitly (from loadConfig); a taken default port falls back to port 0. */
+  readonly explicitPorts?: ReadonlySet<ListenerName>;
+  /** Default: a pino logger at `config.log.level` on stdout. */
+  readonly logger?: Logger;
+  /** Where the start banner goes; default stdout; false for none. */
+  readonly banner?: NodeJS.WritableStream | false;
+}
+
+export interface RunningGatehouse {
+  readonly broker: Broker;
+  readonly config: GatehouseConfig;
+  readonly endpoints: Endpoints;
+  /** Actual addresses of the enabled listeners. */
+  readonly addresses: Partial<Record<ListenerName, ListenAddress>>;
+  readonly fallbacks: readonly PortFallback[];
+  readonly firstRun: FirstRun;
+  /** Ready when the store is healthy and the broker accepts connections. */
+  health(): { ready: boolean; reasons: string[] };
+  /** Stops accepting, disconnects every client, flushes and closes the store. Safe to call twice. */
+  close(): Promise<void>;
+}
+
+/** Something started that must be stopped, in reverse order, on close or on a failed start. */
+type Stopper = () => Promise<void>;
+
+/**
+ * Starts Gatehouse as the configuration says.
+ *
+ * @example
+ * const { config, explicitPorts } = await loadConfig({ flags: { home: '/var/lib/gatehouse' } });
+ * const gatehouse = await startGatehouse(config, { explicitPorts });
+ * process.once('SIGTERM', () => void gatehouse.close());
+ */
+export async function startGatehouse(config: GatehouseConfig, options: StartOptions = {}): Promise<RunningGatehouse> {
+  const logger = options.logger ?? createLogger({ level: config.log.level });
+  const stoppers: Stopper[] = [];
+  const stopAll = async (): Promise<void> => {
+    for (const stop of stoppers.reverse().splice(0)) {
+      await stop().catch((error: unknown) => logger.error({ err: error }, 'Error while stopping'));
+    }
+  };
+
+  try {
+    const firstRun = await prepareHome(config);
+    const tlsNeeded = (config.listeners.mqtts.enabled || config.listeners.wss.enabled) as boolean;
+    const tls = tlsNeeded ? await readTlsFiles(config) : undefined;
+
+    const store = await createStore(config.store);
+    await store.open();
+    stoppers.push(() => store.close());
+
+    const broker = new Broker({
+      store,
+      logger: logger.child({ component: 'broker' }),
+      limits: config.limits,
+      features: config.features,
+      ...(config.mqtt.serverKeepAlive === undefined ? {} : { serverKeepAlive: config.mqtt.serverKeepAlive }),
+    });
+    await broker.start();
+    let closing = false;
+    let listening = false;
+    const handles: ListenerHandle[] = [];
+    // Stoppers run in reverse: listeners stop accepting, the broker says goodbye to its clients,
+    // then connections that have not ended within a second are destroyed, then the store closes.
+    stoppers.push(async () => {
+      await Promise.all(handles.map((h) => h.destroyConnections(1000)));
+    });
+    stoppers.push(() => broker.close({ reason: 'Server shutting down' }));
+
+    const fallbacks: PortFallback[] = [];
+    const addresses: Partial<Record<ListenerName, ListenAddress>> = {};
+    const listen = async (name: ListenerName, start: (port: number) => Promise<ListenerHandle>): Promise<void> => {
+      const listener = config.listeners[name];
+      if (!listener.enabled) return;
+      const { handle, fallback } = await listenWithFallback({ name, host: listener.host, port: listener.port, explicit: options.explicitPorts?.has(name) ?? false, listen: start });
+      handles.push(handle);
+      stoppers.push(() => handle.close());
+      addresses[name] = handle.address;
+      if (fallback !== undefined) {
+        fallbacks.push(fallback);
+        logger.warn({ listener: name, wanted: fallback.wanted, port: fallback.actual.port }, fallback.message);
+      }
+    };
+
+    const onConnection = (stream: import('node:stream').Duplex, peer: import('../core/index.js').PeerInfo): void => broker.accept(stream, peer);
+    const onError = (error: Error, context: string): void => logger.debug({ context, error: error.message }, 'Transport error');
+    const tlsOptions = (requestCert: boolean): { tls: TlsFiles & { requestCert: boolean } } => ({ tls: { ...(tls as TlsFiles), requestCert } });
+    const { mqtt, mqtts, ws, wss } = config.listeners;
+    await listen('mqtt', (port) => listenTcp({ name: 'mqtt', host: mqtt.host, port, onConnection, onError }));
+    await listen('mqtts', (port) => listenTls({ name: 'mqtts', host: mqtts.host, port, onConnection, onError, ...tlsOptions(mqtts.requestClientCert) }));
+    const maxPacketSize = config.limits.maxPacketSize;
+    await listen('ws', (port) => listenWebSocket({ name: 'ws', host: ws.host, port, path: ws.path, maxPacketSize, onConnection, onError }));
+    await listen('wss', (port) => listenWebSocket({ name: 'wss', host: wss.host, port, path: wss.path, maxPacketSize, onConnection, onError, ...tlsOptions(false) }));
+
+    const health = (): { ready: boolean; reasons: string[] } => {
+      const reasons: string[] = [];
+      if (closing) reasons.push('shutting down');
+      else if (!listening) reasons.push('starting');
+      if (!broker.storeHealthy) reasons.push('the store is not healthy');
+      if (!broker.ready) reasons.push('the broker is not accepting connections');
+      return { ready: reasons.length === 0, reasons };
+    };
+
+    if (config.listeners.admin.enabled) {
+      const api: FastifyInstance = await createAdminApi({ admin: broker.admin, adminKey: firstRun.adminKey, logger, health, version });
+      stoppers.push(() => api.close());
+      await api.ready();
+      // Listening Fastify's own server through the transport helper gives the admin port the same
+      // PORT_IN_USE error and default-port fallback as the MQTT listeners.
+      const admin = config.listeners.admin;
+      await listen('admin', async (port) => {
+        const address = await listenServer(api.server, { name: 'admin', host: admin.host, port });
+        return {
+          name: 'admin',
+          address,
+          close: async () => {
+            await stopListening(api.server);
+            api.server.closeIdleConnections();
+          },
+          destroyConnections: async () => api.server.closeAllConnections(),
+        };
+      });
+    }
+
+    const endpoints: Endpoints = {
+      ...(addresses.admin && { admin: endpointUrl('admin', addresses.admin) }),
+      ...(addresses.mqtt && { mqtt: endpointUrl('mqtt', addresses.mqtt) }),
+      ...(addresses.mqtts && { mqtts: endpointUrl('mqtts', addresses.mqtts) }),
+      ...(addresses.ws && { ws: endpointUrl('ws', addresses.ws, ws.path) }),
+      ...(addresses.wss && { wss: endpointUrl('wss', addresses.wss, wss.path) }),
+      ca: config.tls.ca,
+    };
+    await writeEndpoints(config.home, endpoints);
+    stoppers.push(() => removeEndpoints(config.home, endpoints));
+    listening = true;
+
+    logger.info({ endpoints, store: config.store.kind, home: config.home }, 'Gatehouse is running');
+    if (options.banner !== false) {
+      const storeDescription = config.store.kind === 'sqlite' ? `SQLite ${config.store.path}` : config.store.kind === 'memory' ? 'in memory (nothing is kept)' : 'PostgreSQL';
+      (options.banner ?? process.stdout).write(
+        renderBanner({ version, firstRun, endpoints, fallbacks, storeDescription, ports: { ...(addresses.mqtt && { mqtt: addresses.mqtt.port }), ...(addresses.mqtts && { mqtts: addresses.mqtts.port }) } }),
+      );
+    }
+
+    let closed: Promise<void> | undefined;
+    return {
+      broker,
+      config,
+      endpoints,
+      addresses,
+      fallbacks,
+      firstRun,
+      health,
+      close: () => {
+        closing = true;
+        closed ??= stopAll().then(() => logger.info('Gatehouse stopped'));
+        return closed;
+      },
+    };
+  } catch (error) {
+    await stopAll();
+    throw error;
+  }
+}

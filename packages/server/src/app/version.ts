@@ -1,0 +1,4 @@
+/** Gatehouse's version, from the server package's package.json. */
+import { readFileSync } from 'node:fs';
+
+export const version: string = (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
