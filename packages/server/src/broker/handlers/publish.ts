@@ -27,7 +27,7 @@ export function handlePublish(connection: Connection, packet: PublishPacket): vo
       }
       if (topic.length === 0) {
         const known = connection.inboundAliases.get(alias);
-        // [MQTT-3.3.4-?] an empty topic with an alias that was never set (3.3.2.3.4)
+        // 3.3.2.3.4: an empty topic with an alias that was never set on this connection [MQTT-3.3.2-7]
         if (known === undefined) throw new ProtocolError(ReasonCode.ProtocolError, `Topic alias ${alias} has no topic yet`);
         topic = known;
       } else {
@@ -40,9 +40,13 @@ export function handlePublish(connection: Connection, packet: PublishPacket): vo
       throw new ProtocolError(ReasonCode.ProtocolError, 'PUBLISH from a client must not carry a Subscription Identifier');
     }
   }
+  if (topic.length === 0) {
+    // 3.3.2.3.4: an empty Topic Name without a Topic Alias is a Protocol Error [MQTT-4.7.3-1]
+    throw new ProtocolError(ReasonCode.ProtocolError, 'PUBLISH has an empty topic name and no topic alias');
+  }
   const reason = validateTopicName(topic, topicLimits(ctx.limits));
   if (reason !== undefined) {
-    // [MQTT-3.3.2-2] no wildcards; [MQTT-4.7.3-1] not empty
+    // [MQTT-3.3.2-2] [MQTT-4.7.0-1] no wildcards in a topic name
     throw new ProtocolError(ReasonCode.TopicNameInvalid, reason);
   }
   if (qos > 0) {
