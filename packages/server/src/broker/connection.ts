@@ -202,6 +202,7 @@ export class Connection {
     if (this.state === 'closed') return;
     let topicAlias: number | undefined;
     let omitTopic = false;
+    let aliasIsNew = false;
     if (this.clientTopicAliasMaximum > 0) {
       // Alias the topics we send most: the first ones, until the client's maximum is used up.
       const aliases = (this.outboundAliases ??= new Map());
@@ -210,6 +211,7 @@ export class Connection {
       else if (aliases.size < this.clientTopicAliasMaximum) {
         topicAlias = aliases.size + 1;
         aliases.set(message.topic, topicAlias);
+        aliasIsNew = true;
       }
     }
     const buffer = this.ctx.encoder.encode(message, {
@@ -226,6 +228,8 @@ export class Connection {
       // [MQTT-3.1.2-24] never send a packet larger than the client's Maximum Packet Size; drop it
       this.ctx.counters.drops['packet-too-large'] = (this.ctx.counters.drops['packet-too-large'] ?? 0) + 1;
       if (packetId !== 0) this.ctx.dropInflight(this, packetId);
+      // [MQTT-3.1.2-25] as if never sent: the client never learnt this alias, so it must not be used later
+      if (aliasIsNew) this.outboundAliases?.delete(message.topic);
       return;
     }
     this.messagesOut++;
