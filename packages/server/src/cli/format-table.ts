@@ -12,7 +12,7 @@ export type Cell = string | number | boolean | undefined;
  */
 export function formatTable(headers: readonly string[], rows: readonly (readonly Cell[])[]): string {
   const text = rows.map((row) => headers.map((_, i) => cellText(row[i])));
-  const numeric = headers.map((_, i) => rows.length > 0 && rows.every((row) => typeof row[i] === 'number' || row[i] === undefined));
+  const numeric = headers.map((_, i) => rows.some((row) => typeof row[i] === 'number') && rows.every((row) => typeof row[i] === 'number' || row[i] === undefined));
   const widths = headers.map((header, i) => Math.max(header.length, ...text.map((row) => row[i]!.length)));
   const line = (cells: readonly string[]) =>
     cells
