@@ -41,7 +41,9 @@ interface Run {
 function gatehouse(args: readonly string[], options: { stdin?: string | Buffer; env?: Record<string, string>; entry?: string } = {}): Promise<Run> {
   const env: NodeJS.ProcessEnv = Object.fromEntries(Object.entries(process.env).filter(([name]) => !name.startsWith('GATEHOUSE_')));
   const entry = options.entry ?? fixture;
-  const child = spawn(process.execPath, ['--import', 'tsx', entry, ...args], { env: { ...env, ...options.env }, stdio: ['pipe', 'pipe', 'pipe'] });
+  // The real bin registers tsx itself; the fixture is TypeScript and needs the loader.
+  const loader = entry === fixture ? ['--import', 'tsx'] : [];
+  const child = spawn(process.execPath, [...loader, entry, ...args], { env: { ...env, ...options.env }, stdio: ['pipe', 'pipe', 'pipe'] });
   let stdout = '';
   let stderr = '';
   child.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
