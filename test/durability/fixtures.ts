@@ -99,10 +99,13 @@ export class RawClient {
   }
 
   /** Opens a socket, sends CONNECT and waits for CONNACK (returned). */
-  static async connect(port: number, connect: PacketOf<'connect'>, options: { readonly timeoutMs?: number } = {}): Promise<{ client: RawClient; connack: PacketOf<'connack'> }> {
+  static async connect(port: number, connect: PacketOf<'connect'>, options: { readonly timeoutMs?: number; readonly onPacket?: (packet: Packet, client: RawClient) => void } = {}): Promise<{ client: RawClient; connack: PacketOf<'connack'> }> {
     const socket = net.connect(port, '127.0.0.1');
     await once(socket, 'connect');
     const client = new RawClient(socket, connect.protocolVersion ?? 4);
+    // Set before CONNECT: a resumed session's PUBLISHes arrive in the same read as the CONNACK.
+    const onPacket = options.onPacket;
+    if (onPacket !== undefined) client.onPacket = (packet) => onPacket(packet, client);
     client.send(connect);
     const connack = await client.next('connack', options.timeoutMs);
     return { client, connack };
