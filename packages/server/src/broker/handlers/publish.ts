@@ -115,7 +115,9 @@ type IncomingProperties = NonNullable<PublishPacket['properties']> & { willDelay
 
 /** The message as the broker keeps it: only the properties that travel with it, expiry as a deadline. */
 export function toStoredMessage(ctx: BrokerContext, topic: string, payload: Buffer, qos: 0 | 1 | 2, retain: boolean, properties: IncomingProperties | undefined): StoredMessage {
-  if (properties === undefined) return { topic, payload, qos, retain };
+  // Without properties only the expiry cap can apply: a 3.1.1 message is capped like any other.
+  if (properties === undefined && ctx.limits.maxMessageExpiry === 0) return { topic, payload, qos, retain };
+  properties ??= {};
   let kept: MessageProperties | undefined;
   if (properties.payloadFormatIndicator !== undefined || properties.contentType !== undefined || properties.responseTopic !== undefined
     || properties.correlationData !== undefined || properties.userProperties !== undefined) {
