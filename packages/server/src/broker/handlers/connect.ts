@@ -34,6 +34,8 @@ export function handleConnect(connection: Connection, packet: ConnectPacket): Pr
     }
   } else {
     connection.sendWindow = ctx.limits.maxInflight;
+    // [MQTT-3.1.2-22] (3.1.1) a password needs a user name; MQTT 5 allows one alone
+    if (packet.password !== undefined && packet.username === undefined) throw new ProtocolError(ReasonCode.MalformedPacket, 'Password Flag set without User Name Flag');
   }
 
   let clientId = packet.clientId;
