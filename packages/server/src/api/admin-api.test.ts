@@ -233,6 +233,15 @@ describe('publish and retained', () => {
       assert.match(answer.message, /^Invalid request: /);
       assert.match(answer.message, reason);
     }
+    const wrongType = await harness.request('/v1/publish', { method: 'POST', headers: { 'content-type': 'application/xml' }, body: '<x/>' });
+    assert.equal(wrongType.status, 415);
+    assert.equal(((await json(wrongType)) as { code: string }).code, 'BAD_REQUEST');
+    const huge = await post({ topic: 'a', payload: 'x'.repeat(1024 * 1024 + 1) });
+    assert.equal(huge.status, 413);
+    assert.equal(((await json(huge)) as { code: string }).code, 'PAYLOAD_TOO_LARGE');
+    const overPacket = await post({ topic: 'a', payload: 'x'.repeat(300 * 1024) });
+    assert.equal(overPacket.status, 413);
+    assert.match(((await json(overPacket)) as { message: string }).message, /exceeds the limit of 262144 bytes/);
     const notJson = await harness.request('/v1/publish', { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{' });
     assert.equal(notJson.status, 400);
     assert.equal(((await json(notJson)) as { code: string }).code, 'BAD_REQUEST');
