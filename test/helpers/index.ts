@@ -1,0 +1,2 @@
+/** Shared helpers for black-box tests; import them from here. */
+export { startGatehouse, startGatehouseProcess, type GatehouseProcess, type StartGatehouseOptions, type TestGatehouse } from './start-gatehouse.ts';
