@@ -51,6 +51,8 @@ export async function createAdminApi(options: AdminApiOptions): Promise<FastifyI
     },
     // A misspelt field ("retained": true) must fail loudly rather than be dropped and ignored.
     ajv: { customOptions: { removeAdditional: false } },
+    // Typed with pino's Logger, Fastify's generics would make this a different FastifyInstance from
+    // the one route modules and callers name; the base logger type is all they use.
   }) as unknown as FastifyInstance;
 
   installErrorHandlers(app, { logger, bodyLimit });
