@@ -4,25 +4,22 @@
  * retained messages and a delayed will survive too. The broker runs as a child process on SQLite.
  */
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
-import { once } from 'node:events';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { fileURLToPath } from 'node:url';
 import type { Packet } from 'mqtt-packet';
+import { startGatehouseProcess, type GatehouseProcess } from '../helpers/index.js';
 import { connectClient, RawClient, sleep, waitFor } from './fixtures.js';
 
 const ROUNDS = Number(process.env['GATEHOUSE_CRASH_ROUNDS'] ?? 20);
 const WINDOW = 64;
 const TOPIC = 'crash/data';
-const CHILD = fileURLToPath(new URL('./crash-child.ts', import.meta.url));
 /** Unlimited publish rate and a queue large enough that no acknowledged message is dropped by a bound. */
 const LIMITS = { maxPublishRate: 0, maxQueuedMessages: 1_000_000, receiveMaximum: 100, maxInflight: 100 };
 
 interface Running {
-  readonly child: ChildProcess;
+  readonly process: GatehouseProcess;
   readonly port: number;
   readonly url: string;
 }
@@ -39,39 +36,19 @@ after(async () => {
   await rm(home, { recursive: true, force: true });
 });
 
+/** `gatehouse serve` on SQLite in the shared home; every start after a kill loads what the last one committed. */
 async function start(): Promise<Running> {
-  await rm(join(home, 'endpoints.json'), { force: true });
-  const child = spawn(process.execPath, ['--import', 'tsx', CHILD, home, JSON.stringify(LIMITS)], { stdio: ['ignore', 'ignore', 'pipe'] });
-  let stderr = '';
-  child.stderr!.on('data', (chunk: Buffer) => {
-    stderr += chunk.toString();
-  });
-  const deadline = Date.now() + 15_000;
-  for (;;) {
-    if (child.exitCode !== null) throw new Error(`Broker process exited with ${child.exitCode}: ${stderr}`);
-    try {
-      const endpoints = JSON.parse(await readFile(join(home, 'endpoints.json'), 'utf8')) as { mqtt: string; pid: number };
-      if (endpoints.pid === child.pid) {
-        running = { child, url: endpoints.mqtt, port: Number(new URL(endpoints.mqtt).port) };
-        return running;
-      }
-    } catch {
-      // not written yet
-    }
-    if (Date.now() > deadline) {
-      child.kill('SIGKILL');
-      throw new Error(`Broker process did not write endpoints.json within 15 s: ${stderr}`);
-    }
-    await sleep(20);
-  }
+  const limits = Object.entries(LIMITS).flatMap(([key, value]) => ['--set', `limits.${key}=${value}`]);
+  const gatehouse = await startGatehouseProcess({ home, args: ['--set', 'store.kind=sqlite', ...limits] });
+  const url = gatehouse.endpoints.mqtt;
+  if (url === undefined) throw new Error('gatehouse serve wrote no mqtt endpoint');
+  running = { process: gatehouse, url, port: Number(new URL(url).port) };
+  return running;
 }
 
 async function kill(server: Running): Promise<void> {
-  if (server.child.exitCode === null && server.child.signalCode === null) {
-    const exited = once(server.child, 'exit');
-    server.child.kill('SIGKILL');
-    await exited;
-  }
+  const ended = await server.process.stop('SIGKILL');
+  assert.ok(ended.signal === 'SIGKILL' || ended.code !== null);
   if (running === server) running = undefined;
 }
 
