@@ -1,61 +1,48 @@
 /**
- * Test fixtures for the durability and bounds tests: an in-process broker on a real TCP port (SQLite
- * or memory store) and a raw MQTT client on mqtt-packet for tests that must control acks and reading.
+ * Test fixtures for the durability and bounds tests: the real server in-process (SQLite or memory
+ * store) and a raw MQTT client on mqtt-packet for tests that must control acks and reading.
  */
 import { once } from 'node:events';
 import net from 'node:net';
 import mqtt, { type IClientOptions, type IConnackPacket, type MqttClient, type OnMessageCallback } from 'mqtt';
 import mqttPacket, { type Packet } from 'mqtt-packet';
-import { Broker, type BrokerLimits } from '../../packages/server/src/broker/index.js';
-import { silentLogger } from '../../packages/server/src/core/index.js';
-import { MemoryStore, type BrokerStore } from '../../packages/server/src/store/index.js';
-import { createSqliteStore } from '../../packages/server/src/store/sqlite/index.js';
+import type { Broker, BrokerLimits } from '../../packages/server/src/broker/index.js';
+import { startGatehouse, type TestGatehouse } from '../helpers/index.js';
 
 export interface InProcessBroker {
   readonly broker: Broker;
-  readonly store: BrokerStore;
+  readonly gatehouse: TestGatehouse;
+  /** The plain MQTT listener. */
   readonly port: number;
   readonly url: string;
-  /** Closes the broker gracefully (DISCONNECT 0x8B, flush), then the listener and the store. */
+  /** Stops gracefully: DISCONNECT 0x8B to MQTT 5 clients, store flushed and closed. */
   close(): Promise<void>;
 }
 
 export interface InProcessBrokerOptions {
-  /** SQLite file; memory store when absent. */
-  readonly path?: string;
+  /** A SQLite store in this home (kept on close); a memory store in a throwaway home when absent. */
+  readonly home?: string;
   readonly limits?: Partial<BrokerLimits>;
 }
 
 /**
+ * The real Gatehouse in this process (`startGatehouse`), reduced to what these tests use.
+ *
  * @example
- * const server = await startInProcessBroker({ path: join(home, 'broker.db'), limits: { maxQueuedMessages: 10 } });
+ * const server = await startInProcessBroker({ home, limits: { maxQueuedMessages: 10 } });
  * const client = await mqtt.connectAsync(server.url);
  */
 export async function startInProcessBroker(options: InProcessBrokerOptions = {}): Promise<InProcessBroker> {
-  const store = options.path === undefined ? new MemoryStore() : createSqliteStore({ path: options.path });
-  await store.open();
-  const broker = new Broker({ store, logger: silentLogger(), ...(options.limits === undefined ? {} : { limits: options.limits }) });
-  await broker.start();
-  const sockets = new Set<net.Socket>();
-  const server = net.createServer((socket) => {
-    sockets.add(socket);
-    socket.on('close', () => sockets.delete(socket));
-    broker.accept(socket, { transport: 'tcp', remoteAddress: socket.remoteAddress ?? '', remotePort: socket.remotePort ?? 0, localPort: 0, listener: 'test' });
+  const gatehouse = await startGatehouse({
+    ...(options.home === undefined ? { store: 'memory' as const } : { store: 'sqlite' as const, home: options.home }),
+    ...(options.limits === undefined ? {} : { limits: options.limits }),
   });
-  server.listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  const port = (server.address() as net.AddressInfo).port;
   return {
-    broker,
-    store,
-    port,
-    url: `mqtt://127.0.0.1:${port}`,
-    async close() {
-      await broker.close();
-      for (const socket of sockets) socket.destroy();
-      await new Promise<void>((resolve) => server.close(() => resolve()));
-      await store.close();
-    },
+    broker: gatehouse.broker,
+    gatehouse,
+    port: gatehouse.ports.mqtt,
+    url: gatehouse.urls.mqtt,
+    close: () => gatehouse.stop(),
   };
 }
 

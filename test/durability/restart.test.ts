@@ -21,10 +21,10 @@ after(async () => {
   await rm(home, { recursive: true, force: true });
 });
 
-/** A fresh database per test; `restart()` closes the broker gracefully and opens the same file again. */
+/** A fresh home (SQLite store) per test; `restart()` closes the broker gracefully and opens the same file again. */
 async function brokerOnFile(): Promise<{ current: () => InProcessBroker; restart: (downMs?: number) => Promise<InProcessBroker>; close: () => Promise<void> }> {
-  const path = join(home, `broker-${++counter}.db`);
-  let server = await startInProcessBroker({ path });
+  const path = join(home, `home-${++counter}`);
+  let server = await startInProcessBroker({ home: path });
   let open = true;
   return {
     current: () => server,
@@ -32,7 +32,7 @@ async function brokerOnFile(): Promise<{ current: () => InProcessBroker; restart
       await server.close();
       open = false;
       if (downMs > 0) await sleep(downMs);
-      server = await startInProcessBroker({ path });
+      server = await startInProcessBroker({ home: path });
       open = true;
       return server;
     },
