@@ -1,12 +1,14 @@
 /**
- * Starts a broker for the conformance and MQTT black-box tests, with limits, features and hooks,
- * and gives the URLs of its listeners.
+ * Starts a broker for the conformance and MQTT black-box tests. Without hooks or timing overrides it
+ * is the real Gatehouse (`startGatehouse`); with them, a Broker on a TCP listener, because
+ * `startGatehouse` does not take hooks, Server Keep Alive or the CONNECT timeout.
  */
 import net from 'node:net';
 import type { AddressInfo } from 'node:net';
 import { Broker, type BrokerFeatures, type BrokerHooks, type BrokerLimits } from '../../packages/server/src/broker/index.ts';
 import { silentLogger } from '../../packages/server/src/core/index.ts';
 import { MemoryStore } from '../../packages/server/src/store/index.ts';
+import { startGatehouse } from '../helpers/index.ts';
 
 export interface TestBrokerOptions {
   readonly limits?: Partial<BrokerLimits>;
@@ -28,6 +30,9 @@ export interface TestBroker {
  * await gh.stop();
  */
 export async function startTestBroker(options: TestBrokerOptions = {}): Promise<TestBroker> {
+  if (options.hooks === undefined && options.serverKeepAlive === undefined && options.connectTimeoutMs === undefined) {
+    return startGatehouse({ ...(options.limits === undefined ? {} : { limits: options.limits }), ...(options.features === undefined ? {} : { features: options.features }) });
+  }
   const store = new MemoryStore();
   await store.open();
   const broker = new Broker({ store, logger: silentLogger(), ...options });
