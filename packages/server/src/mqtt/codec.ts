@@ -63,7 +63,8 @@ export class PacketReader {
     checkStrings(this.#parser as unknown as ParserInternals);
     this.#parser.on('packet', (packet: Packet) => {
       if (this.#failed) return;
-      const error = checkPacket(packet);
+      // A packet that arrived whole within one chunk never left the parser waiting at its header.
+      const error = this.#checkSize(packet.length ?? 0) ?? checkPacket(packet);
       if (error === undefined) onPacket(packet);
       else {
         this.#failed = true;
@@ -83,13 +84,18 @@ export class PacketReader {
     // The library buffers a whole body before parsing it; refuse oversized ones at the header.
     const internals = this.#parser as unknown as ParserInternals;
     if (internals._stateCounter === 2 && !this.#failed) {
-      const length = internals.packet.length;
-      if (1 + varIntSize(length) + length > this.#maxPacketSize) {
+      const error = this.#checkSize(internals.packet.length);
+      if (error !== undefined) {
         this.#failed = true;
-        // [MQTT-3.2.2-15] a packet larger than the Maximum Packet Size is a protocol error
-        this.#onError(new ProtocolError(ReasonCode.PacketTooLarge, `Packet of ${length} bytes exceeds the maximum packet size of ${this.#maxPacketSize} bytes`));
+        this.#onError(error);
       }
     }
+  }
+
+  #checkSize(length: number): ProtocolError | undefined {
+    if (1 + varIntSize(length) + length <= this.#maxPacketSize) return undefined;
+    // [MQTT-3.2.2-15] a packet larger than the Maximum Packet Size is a protocol error
+    return new ProtocolError(ReasonCode.PacketTooLarge, `Packet of ${length} bytes exceeds the maximum packet size of ${this.#maxPacketSize} bytes`);
   }
 
   get failed(): boolean {
