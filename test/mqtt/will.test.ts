@@ -27,7 +27,7 @@ async function assertQuiet(client: RawMqtt, ms: number): Promise<void> {
   }
 }
 
-async function withWill(url: string, version: RawProtocolVersion, clientId: string, will: mqttPacket.IConnectPacket['will'], extra: Partial<mqttPacket.IConnectPacket> = {}): Promise<RawMqtt> {
+async function withWill(url: string, version: RawProtocolVersion, clientId: string, will: NonNullable<mqttPacket.IConnectPacket['will']>, extra: Partial<mqttPacket.IConnectPacket> = {}): Promise<RawMqtt> {
   const client = await RawMqtt.connect(url, { protocolVersion: version });
   const connack = await client.handshake({ clientId, will, ...extra });
   assert.equal(version === 5 ? connack.reasonCode : connack.returnCode, 0);
