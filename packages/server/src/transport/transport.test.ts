@@ -185,6 +185,42 @@ describe('transports', () => {
     });
   }
 
+  it('WebSocket writes pass backpressure through: write() says wait while the client reads nothing, drain comes when it does', async () => {
+    const streams: Duplex[] = [];
+    const handle = await listenWebSocket({
+      name: 'ws',
+      host: '127.0.0.1',
+      port: 0,
+      maxPacketSize: 1024,
+      onConnection: (stream) => {
+        stream.on('error', () => {});
+        streams.push(stream);
+      },
+    });
+    handles.push(handle);
+    const ws = new WebSocket(`ws://127.0.0.1:${handle.address.port}/mqtt`, ['mqtt']);
+    await once(ws, 'open');
+    while (streams.length === 0) await new Promise((resolve) => setImmediate(resolve));
+    ws.pause();
+    const stream = streams[0]!;
+    const chunk = Buffer.alloc(256 * 1024, 1);
+    // Fill the kernel's buffers (a few MB on loopback). Once they are full, a write must stay
+    // unfinished: no drain while the client reads nothing. A wrapper that completed writes at
+    // once would drain forever and fail the bound.
+    let held = false;
+    for (let writes = 0; writes < 400 && !held; writes++) {
+      if (stream.write(chunk)) continue;
+      const drained = once(stream, 'drain').then(() => true);
+      const timedOut = new Promise<boolean>((resolve) => setTimeout(() => resolve(false), 200));
+      held = !(await Promise.race([drained, timedOut]));
+    }
+    assert.equal(held, true, 'write() never held back the writer');
+    const drained = once(stream, 'drain');
+    ws.resume();
+    await drained;
+    ws.terminate();
+  });
+
   it('a port in use rejects with PORT_IN_USE naming the listener and the setting', async () => {
     const blocker = createNetServer();
     await new Promise<void>((resolve) => blocker.listen(0, '127.0.0.1', resolve));
