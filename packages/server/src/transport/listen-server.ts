@@ -1,7 +1,7 @@
 /** Binding a Node server to a port, turning EADDRINUSE into PORT_IN_USE, and tracking open sockets for close. */
 import type { AddressInfo, Server, Socket } from 'node:net';
 import { GatehouseError } from '../core/index.js';
-import type { ListenAddress, ListenOptions } from './listener-handle.js';
+import type { ListenAddress, ListenerHandle, ListenOptions } from './listener-handle.js';
 
 /**
  * Listens `server` on `host:port`. The server may be retried on another port after a rejection,
@@ -69,4 +69,27 @@ export class SocketTracker {
     for (const socket of this.#sockets) socket.destroy();
     this.#sockets.clear();
   }
+}
+
+/**
+ * Listens a transport's server and wraps it as a ListenerHandle. `afterStop` runs once the
+ * listening socket is released (an HTTP server closes its idle keep-alive connections there).
+ */
+export async function listenHandle(
+  server: Server,
+  tracker: SocketTracker,
+  options: ListenOptions,
+  afterStop?: () => void,
+): Promise<ListenerHandle> {
+  server.on('error', (error) => options.onError?.(error, `${options.name} server`));
+  const address = await listenServer(server, options);
+  return {
+    name: options.name,
+    address,
+    close: async () => {
+      await stopListening(server);
+      afterStop?.();
+    },
+    destroyConnections: (graceMs) => tracker.destroyAll(graceMs),
+  };
 }

@@ -1,7 +1,7 @@
 /** Plain MQTT over TCP: each accepted socket goes to the connection callback as it is. */
 import { createServer } from 'node:net';
 import type { ListenerHandle, ListenOptions } from './listener-handle.js';
-import { listenServer, SocketTracker, stopListening } from './listen-server.js';
+import { listenHandle, SocketTracker } from './listen-server.js';
 
 /**
  * Listens for MQTT over TCP.
@@ -31,12 +31,5 @@ export async function listenTcp(options: ListenOptions): Promise<ListenerHandle>
       localPort: socket.localPort ?? 0,
     });
   });
-  server.on('error', (error) => options.onError?.(error, 'tcp server'));
-  const address = await listenServer(server, options);
-  return {
-    name: options.name,
-    address,
-    close: () => stopListening(server),
-    destroyConnections: (graceMs) => tracker.destroyAll(graceMs),
-  };
+  return listenHandle(server, tracker, options);
 }

@@ -2,7 +2,7 @@
 import { createServer, type TLSSocket } from 'node:tls';
 import type { PeerInfo } from '../core/index.js';
 import type { ListenerHandle, ListenOptions } from './listener-handle.js';
-import { listenServer, SocketTracker, stopListening } from './listen-server.js';
+import { listenHandle, SocketTracker } from './listen-server.js';
 
 /** PEM contents (not paths) of the server's credentials. */
 export interface TlsCredentials {
@@ -42,14 +42,7 @@ export async function listenTls(options: TlsListenOptions): Promise<ListenerHand
   });
   // Failed handshakes (bad certificates, port scanners) are the client's problem, never ours.
   server.on('tlsClientError', (error) => options.onError?.(error, 'tls handshake'));
-  server.on('error', (error) => options.onError?.(error, 'tls server'));
-  const address = await listenServer(server, options);
-  return {
-    name: options.name,
-    address,
-    close: () => stopListening(server),
-    destroyConnections: (graceMs) => tracker.destroyAll(graceMs),
-  };
+  return listenHandle(server, tracker, options);
 }
 
 /** Options for `tls.createServer` and `https.createServer`, shared with the WSS listener. */

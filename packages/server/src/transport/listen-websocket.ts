@@ -6,7 +6,7 @@ import type { TLSSocket } from 'node:tls';
 import { WebSocketServer } from 'ws';
 import type { PeerInfo } from '../core/index.js';
 import type { ListenerHandle, ListenOptions } from './listener-handle.js';
-import { listenServer, SocketTracker, stopListening } from './listen-server.js';
+import { listenHandle, SocketTracker } from './listen-server.js';
 import { tlsPeerInfo, tlsServerOptions, type TlsCredentials } from './listen-tls.js';
 import { WebSocketDuplex } from './websocket-duplex.js';
 
@@ -78,19 +78,10 @@ export async function listenWebSocket(options: WebSocketListenOptions): Promise<
     options.onError?.(error, 'websocket http');
     socket.destroy();
   });
-  server.on('error', (error) => options.onError?.(error, 'websocket server'));
-
-  const address = await listenServer(server, options);
-  return {
-    name: options.name,
-    address,
-    close: async () => {
-      await stopListening(server);
-      server.closeIdleConnections();
-      wss.close();
-    },
-    destroyConnections: (graceMs) => tracker.destroyAll(graceMs),
-  };
+  return listenHandle(server, tracker, options, () => {
+    server.closeIdleConnections();
+    wss.close();
+  });
 }
 
 function pathOf(req: IncomingMessage): string {
