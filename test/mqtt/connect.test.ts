@@ -120,6 +120,55 @@ describe('CONNECT and CONNACK', () => {
     await assertHealthy(gh.urls.mqtt);
   });
 
+  test('v5 Maximum Packet Size 0 is a protocol error (3.1.2.11.4)', async () => {
+    const client = await RawMqtt.connect(gh.urls.mqtt, { protocolVersion: 5 });
+    client.sendHex('10 14 0004 4d515454 05 02 003c 05 2700000000 0002 6331');
+    const connack = await client.expect('connack');
+    assert.equal(connack.reasonCode, 0x82);
+    await client.closed();
+  });
+
+  test('[MQTT-3.1.2-24] [MQTT-3.1.2-25] the server never sends a packet above the client\'s Maximum Packet Size', async () => {
+    const small = await RawMqtt.connect(gh.urls.mqtt, { protocolVersion: 5 });
+    assert.equal((await small.handshake({ clientId: 'c-small', properties: { maximumPacketSize: 128, userProperties: { region: 'eu' } } })).reasonCode, 0);
+    small.send({ cmd: 'subscribe', messageId: 1, subscriptions: [{ topic: 'mps/t', qos: 0 }] });
+    await small.expect('suback');
+    const publisher = await RawMqtt.connect(gh.urls.mqtt, { protocolVersion: 5 });
+    await publisher.handshake({ clientId: 'c-small-pub' });
+    publisher.send({ cmd: 'publish', topic: 'mps/t', payload: Buffer.alloc(500, 1), qos: 0, retain: false, dup: false });
+    publisher.send({ cmd: 'publish', topic: 'mps/t', payload: Buffer.from('fits'), qos: 0, retain: false, dup: false });
+    const publish = await small.expect('publish');
+    assert.equal(publish.payload.toString(), 'fits', 'the oversized message was discarded, not sent');
+    small.destroy();
+    publisher.destroy();
+  });
+
+  for (const maximum of [0, 2] as const) {
+    test(`[MQTT-3.1.2-26] [MQTT-3.1.2-27] v5 Topic Alias Maximum ${maximum}: the server uses ${maximum === 0 ? 'no aliases' : 'aliases 1..2 only'}`, async () => {
+      const client = await RawMqtt.connect(gh.urls.mqtt, { protocolVersion: 5 });
+      await client.handshake({ clientId: `c-alias-${maximum}`, ...(maximum === 0 ? {} : { properties: { topicAliasMaximum: maximum } }) });
+      client.send({ cmd: 'subscribe', messageId: 1, subscriptions: [{ topic: `alias${maximum}/#`, qos: 0 }] });
+      await client.expect('suback');
+      const publisher = await RawMqtt.connect(gh.urls.mqtt, { protocolVersion: 5 });
+      await publisher.handshake({ clientId: `c-alias-pub-${maximum}` });
+      const topics = ['a', 'b', 'c', 'a', 'b', 'c'].map((t) => `alias${maximum}/${t}`);
+      for (const topic of topics) publisher.send({ cmd: 'publish', topic, payload: Buffer.from(topic), qos: 0, retain: false, dup: false });
+      const known = new Map<number, string>();
+      for (const topic of topics) {
+        const publish = await client.expect('publish');
+        const alias = publish.properties?.topicAlias;
+        if (maximum === 0) assert.equal(alias, undefined);
+        else if (alias !== undefined) {
+          assert.ok(alias >= 1 && alias <= maximum, `alias ${alias}`);
+          if (publish.topic !== '') known.set(alias, publish.topic);
+        }
+        assert.equal(publish.topic === '' ? known.get(alias ?? -1) : publish.topic, topic);
+      }
+      client.destroy();
+      publisher.destroy();
+    });
+  }
+
   test('v5 Authentication Data without Authentication Method is a protocol error (3.1.2.11.10)', async () => {
     const client = await RawMqtt.connect(gh.urls.mqtt, { protocolVersion: 5 });
     const connack = await client.handshake({ clientId: 'c-ad', properties: { authenticationData: Buffer.from('x') } });
