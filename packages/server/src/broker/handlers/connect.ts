@@ -18,7 +18,7 @@ export function handleConnect(connection: Connection, packet: ConnectPacket): Pr
     connection.requestProblemInformation = properties.requestProblemInformation !== false;
     connection.requestResponseInformation = properties.requestResponseInformation === true;
     if (properties.receiveMaximum === 0) {
-      // [MQTT-3.1.2-?] Receive Maximum of 0 is a protocol error (3.1.2.11.3)
+      // 3.1.2.11.3: a Receive Maximum of 0 is a protocol error (the section states it without a tag)
       throw new ProtocolError(ReasonCode.ProtocolError, 'Receive Maximum must not be 0');
     }
     if (properties.maximumPacketSize === 0) {
@@ -29,7 +29,7 @@ export function handleConnect(connection: Connection, packet: ConnectPacket): Pr
     connection.maxOutgoingPacketSize = properties.maximumPacketSize ?? 0;
     connection.clientTopicAliasMaximum = properties.topicAliasMaximum ?? 0;
     if (properties.authenticationData !== undefined && properties.authenticationMethod === undefined) {
-      // [MQTT-3.1.2-?] Authentication Data without a method (3.1.2.11.10)
+      // 3.1.2.11.10: Authentication Data without a method is a protocol error (no tag)
       throw new ProtocolError(ReasonCode.ProtocolError, 'Authentication Data was sent without an Authentication Method');
     }
   } else {
@@ -80,7 +80,7 @@ export function handleConnect(connection: Connection, packet: ConnectPacket): Pr
   if (version === 5 && serverKeepAlive === undefined && ctx.limits.maxKeepAlive > 0 && (keepAlive === 0 || keepAlive > ctx.limits.maxKeepAlive)) {
     serverKeepAlive = ctx.limits.maxKeepAlive;
   }
-  // [MQTT-3.2.2-22] the client must use the Server Keep Alive when we send one
+  // [MQTT-3.2.2-21] the client must use the Server Keep Alive when we send one; else its own [MQTT-3.2.2-22]
   if (version === 5 && serverKeepAlive !== undefined) keepAlive = serverKeepAlive;
   connection.keepAlive = keepAlive;
 
