@@ -414,7 +414,7 @@ export class BrokerCore implements BrokerContext {
 
   retain(message: StoredMessage): void {
     if (message.payload.length === 0) {
-      // [MQTT-3.3.1-10] an empty retained message removes the retained message of the topic
+      // [MQTT-3.3.1-6] [MQTT-3.3.1-7] an empty retained message removes the topic's and is not stored (3.1.1: [MQTT-3.3.1-10] [MQTT-3.3.1-11])
       this.retained.delete(message.topic);
     } else {
       // [MQTT-3.3.1-5] store it, replacing the previous one of the topic
@@ -499,7 +499,7 @@ export class BrokerCore implements BrokerContext {
     const ids = options.subscriptionIdentifier === undefined ? undefined : [options.subscriptionIdentifier];
     for (const message of messages) {
       const qos = message.qos < options.qos ? message.qos : options.qos;
-      // [MQTT-3.3.1-8] retained messages sent for a new subscription keep RETAIN set
+      // Retained messages sent for a new subscription keep RETAIN set (5.0 3.3.1.3; 3.1.1: [MQTT-3.3.1-8])
       deliver(this, subscription.session, withForm(message, qos, true, ids));
     }
   }

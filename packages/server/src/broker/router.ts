@@ -6,7 +6,7 @@ import { TopicTree } from '@gatehouse/protocol';
 import type { StoredMessage } from '../store/index.js';
 import type { SessionSubscription } from './session.js';
 
-/** A `$share/{group}/{filter}` group: one subscriber of it gets each message [MQTT-4.8.2-?]. */
+/** A `$share/{group}/{filter}` group: one subscriber of it gets each message (4.8.2). */
 export interface SharedGroup {
   readonly kind: 'shared';
   readonly group: string;

@@ -56,7 +56,7 @@ export function handlePublish(connection: Connection, packet: PublishPacket): vo
     }
   }
   if (packet.retain && !ctx.features.retainAvailable) {
-    // [MQTT-3.3.1-?] retain not available (3.2.2.3.5): RETAIN set is a protocol error
+    // 3.2.2.3.5: with Retain Available 0, RETAIN set is answered with DISCONNECT 0x9A (the client broke [MQTT-3.2.2-14])
     throw new ProtocolError(ReasonCode.RetainNotSupported, 'Retained messages are not available on this server');
   }
   if (topic.charCodeAt(0) === 36 /* $ */ && isServerTopic(topic)) {
@@ -64,7 +64,7 @@ export function handlePublish(connection: Connection, packet: PublishPacket): vo
     return refuse(connection, qos, packetId, ReasonCode.NotAuthorized, `Clients may not publish to ${topic.split('/')[0]} topics`);
   }
   if (properties?.payloadFormatIndicator === true && typeof packet.payload !== 'string' && !isUtf8(packet.payload)) {
-    // [MQTT-3.3.2-?] 3.3.2.3.2: a payload that says it is UTF-8 must be
+    // 3.3.2.3.2: a payload that says it is UTF-8 must be; the receiver may answer 0x99
     return refuse(connection, qos, packetId, ReasonCode.PayloadFormatInvalid, 'Payload is not valid UTF-8 although its format indicator says so');
   }
   const decision = runSyncHooks(ctx.hooks.publish, { clientId: connection.clientId, topic, qos, retain: packet.retain, peer: connection.peer });
@@ -78,7 +78,13 @@ export function handlePublish(connection: Connection, packet: PublishPacket): vo
     connection.send({ cmd: 'pubrec', messageId: packetId });
     return;
   }
-  const payload = typeof packet.payload === 'string' ? Buffer.from(packet.payload) : packet.payload;
+  let payload = typeof packet.payload === 'string' ? Buffer.from(packet.payload) : packet.payload;
+  if ((qos > 0 || packet.retain) && payload.byteLength * 2 < payload.buffer.byteLength) {
+    // The parser hands out a view into the socket's read chunk (up to 64 KiB). A message that may be
+    // queued or retained would pin that whole chunk, so maxQueuedMessages would bound entries but
+    // not bytes; it keeps a copy of its own instead.
+    payload = Buffer.from(payload);
+  }
   const message = toStoredMessage(ctx, topic, payload, qos, packet.retain, properties);
   const mark = ctx.persistMark();
   if (packet.retain) ctx.retain(message);
