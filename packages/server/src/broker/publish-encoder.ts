@@ -4,7 +4,7 @@
  * subscribers a copy with their packet identifier patched in. Forms that differ per subscriber
  * (subscription identifiers, topic aliases) are encoded one by one.
  */
-import { encodePacket, varIntSize, type PublishPacket } from '../mqtt/index.js';
+import { encodePublish, varIntSize, type PublishProperties } from '../mqtt/index.js';
 import type { StoredMessage } from '../store/index.js';
 
 export interface PublishForm {
@@ -48,11 +48,11 @@ export class PublishEncoder {
   encode(message: StoredMessage, form: PublishForm, now: number): Buffer {
     const shareable = message === this.#message && now === this.#now && !form.dup
       && form.subscriptionIds === undefined && form.topicAlias === undefined;
-    if (!shareable) return encodePacket(toPacket(message, form, now), form.protocolVersion);
+    if (!shareable) return encodeForm(message, form, now);
     const slot = (form.protocolVersion === 5 ? 6 : 0) + (form.retain ? 3 : 0) + form.qos;
     let cached = this.#forms[slot];
     if (cached === undefined) {
-      const buffer = encodePacket(toPacket(message, { ...form, packetId: 1 }, now), form.protocolVersion);
+      const buffer = encodeForm(message, { ...form, packetId: 1 }, now);
       cached = { buffer, packetIdOffset: form.qos === 0 ? 0 : packetIdOffset(buffer, message.topic) };
       this.#forms[slot] = cached;
     }
@@ -76,36 +76,28 @@ function varIntSizeFromBuffer(buffer: Buffer): number {
   return size;
 }
 
-function toPacket(message: StoredMessage, form: PublishForm, now: number): PublishPacket {
-  const packet: PublishPacket = {
-    cmd: 'publish',
+function encodeForm(message: StoredMessage, form: PublishForm, now: number): Buffer {
+  const fields = {
     topic: form.omitTopic === true ? '' : message.topic,
     payload: message.payload,
     qos: form.qos,
     retain: form.retain,
     dup: form.dup,
+    packetId: form.packetId,
   };
-  if (form.qos > 0) packet.messageId = form.packetId;
-  if (form.protocolVersion === 5) {
-    const p = message.properties;
-    const properties: NonNullable<PublishPacket['properties']> = {};
-    if (p !== undefined) {
-      if (p.payloadFormatIndicator !== undefined) properties.payloadFormatIndicator = p.payloadFormatIndicator;
-      if (p.contentType !== undefined) properties.contentType = p.contentType;
-      if (p.responseTopic !== undefined) properties.responseTopic = p.responseTopic;
-      if (p.correlationData !== undefined) properties.correlationData = p.correlationData;
-      if (p.userProperties !== undefined) properties.userProperties = p.userProperties as Record<string, string | string[]>;
-    }
-    if (message.expiresAt !== undefined) {
-      // [MQTT-3.3.2-6] the interval sent is what is left of it
-      properties.messageExpiryInterval = Math.max(1, Math.ceil((message.expiresAt - now) / 1000));
-    }
-    if (form.subscriptionIds !== undefined && form.subscriptionIds.length > 0) {
-      // [MQTT-3.3.4-3] one Subscription Identifier per matching subscription that had one
-      (properties as Record<string, unknown>).subscriptionIdentifier = form.subscriptionIds.length === 1 ? form.subscriptionIds[0] : [...form.subscriptionIds];
-    }
-    if (form.topicAlias !== undefined) properties.topicAlias = form.topicAlias;
-    packet.properties = properties;
-  }
-  return packet;
+  if (form.protocolVersion !== 5) return encodePublish(fields, form.protocolVersion);
+  const p = message.properties;
+  const properties: PublishProperties = {
+    payloadFormatIndicator: p?.payloadFormatIndicator,
+    contentType: p?.contentType,
+    responseTopic: p?.responseTopic,
+    correlationData: p?.correlationData,
+    userProperties: p?.userProperties,
+    // [MQTT-3.3.2-6] the interval sent is what is left of it
+    messageExpiryInterval: message.expiresAt === undefined ? undefined : Math.max(1, Math.ceil((message.expiresAt - now) / 1000)),
+    // [MQTT-3.3.4-3] one Subscription Identifier per matching subscription that had one
+    subscriptionIdentifiers: form.subscriptionIds !== undefined && form.subscriptionIds.length > 0 ? form.subscriptionIds : undefined,
+    topicAlias: form.topicAlias,
+  };
+  return encodePublish(fields, 5, properties);
 }
