@@ -92,6 +92,14 @@ for (const version of [4, 5] as const) {
       pub.destroy();
     });
 
+    test('[MQTT-3.3.1-2] a QoS 0 PUBLISH with DUP set is malformed and closes the connection (v5: 0x81)', async () => {
+      const client = await open(gh.urls.mqtt, version, `dup-qos0-${version}`);
+      // PUBLISH, DUP=1, QoS 0: topic "a", payload "x" (v5 adds an empty property length)
+      client.sendHex(version === 5 ? '38 05 00 01 61 00 78' : '38 04 00 01 61 78');
+      await expectClose(client, version, 0x81);
+      await bystander.check();
+    });
+
     test('publishing to $SYS is refused (v5: PUBACK 0x87) and not delivered, the connection stays', async () => {
       const sub = await open(gh.urls.mqtt, version, `sys-sub-${version}`);
       await subscribe(sub, [{ topic: '$SYS/#', qos: 0 }]);

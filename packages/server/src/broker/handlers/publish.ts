@@ -12,6 +12,8 @@ export function handlePublish(connection: Connection, packet: PublishPacket): vo
   const ctx = connection.ctx;
   const qos = packet.qos;
   const packetId = packet.messageId ?? 0;
+  // [MQTT-3.3.1-2] DUP must be 0 on a QoS 0 PUBLISH
+  if (qos === 0 && packet.dup) throw new ProtocolError(ReasonCode.MalformedPacket, 'DUP flag set on a QoS 0 PUBLISH');
   connection.messagesIn++;
   ctx.counters.messagesIn[qos]++;
   connection.takePublishToken();
