@@ -297,8 +297,9 @@ export class Connection {
         reasonCode,
         ...(this.requestProblemInformation ? { properties: { reasonString: reason } } : {}),
       });
-    } else if (reasonCode !== ReasonCode.MalformedPacket && reasonCode !== ReasonCode.ProtocolError) {
+    } else if (reasonCode !== ReasonCode.MalformedPacket && reasonCode !== ReasonCode.ProtocolError && reasonCode !== ReasonCode.PacketTooLarge) {
       // 3.1.1 has return codes only for these causes; malformed packets are closed without CONNACK.
+      // So is a CONNECT too large to read: its protocol version is unknown, and 3.1.1 has no code for it.
       this.send({ cmd: 'connack', sessionPresent: false, returnCode: toConnackReturnCode(reasonCode) });
     }
     this.close(label, false);
