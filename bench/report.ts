@@ -14,6 +14,8 @@ export interface MachineInfo {
 }
 
 export interface BrokerResult {
+  /** How the broker was started (entry script or CLI, store). */
+  readonly description?: string;
   readonly metrics?: Metrics;
   readonly error?: string;
 }

@@ -106,7 +106,7 @@ try {
         try {
           const metrics = await scenario.run({ broker, workers, quick, localAddresses, earlier });
           earlier.set(`${scenario.name}/${name}`, metrics);
-          (entry.brokers as Record<string, unknown>)[name] = { metrics };
+          (entry.brokers as Record<string, unknown>)[name] = { description: broker.description, metrics };
           log(`bench: ${scenario.name} / ${name}: ${summarise(metrics)} (${((performance.now() - started) / 1000).toFixed(1)} s)`);
         } finally {
           await broker.stop();
