@@ -11,7 +11,7 @@ import { fileURLToPath } from 'node:url';
 import { loadConfig, type DeepPartial, type GatehouseConfig } from '../../packages/server/src/app/config.ts';
 import type { Endpoints } from '../../packages/server/src/app/endpoints.ts';
 import { startGatehouse as startServer, type RunningGatehouse } from '../../packages/server/src/app/serve.ts';
-import type { Broker, BrokerFeatures, BrokerLimits } from '../../packages/server/src/broker/index.ts';
+import type { Broker, BrokerFeatures, BrokerHooks, BrokerLimits } from '../../packages/server/src/broker/index.ts';
 import { createLogger, silentLogger } from '../../packages/server/src/core/index.ts';
 
 const listeners = ['mqtt', 'mqtts', 'ws', 'wss', 'admin'] as const;
@@ -28,6 +28,8 @@ export interface StartGatehouseOptions {
   readonly home?: string;
   readonly limits?: Partial<BrokerLimits>;
   readonly features?: Partial<BrokerFeatures>;
+  /** Broker hooks (connect, publish, subscribe, enhanced authentication). */
+  readonly hooks?: BrokerHooks;
   /** Any other settings; they win over the test defaults (port 0, loopback). */
   readonly config?: DeepPartial<GatehouseConfig>;
 }
@@ -74,7 +76,7 @@ export async function startGatehouse(options: StartGatehouseOptions = {}): Promi
     });
     const level = process.env['GATEHOUSE_TEST_LOG_LEVEL'];
     const logger = level === undefined || level === '' ? silentLogger() : createLogger({ level, destination: process.stderr });
-    const running = await startServer(effective, { explicitPorts, logger, banner: false });
+    const running = await startServer(effective, { explicitPorts, logger, banner: false, ...(options.hooks === undefined ? {} : { hooks: options.hooks }) });
     const pki = running.firstRun.pki;
     const [caPem, caKeyPem] = await Promise.all([readFile(effective.tls.ca, 'utf8'), pki === undefined ? '' : readFile(pki.caKey, 'utf8')]);
     const urls = {} as Record<Listener, string>;

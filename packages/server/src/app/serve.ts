@@ -4,7 +4,7 @@
  */
 import type { FastifyInstance } from 'fastify';
 import { createAdminApi } from '../api/index.js';
-import { Broker } from '../broker/index.js';
+import { Broker, type BrokerHooks } from '../broker/index.js';
 import { createLogger, type Logger } from '../core/index.js';
 import type { BrokerStore } from '../store/index.js';
 import { listenServer, listenTcp, listenTls, listenWebSocket, stopListening, type ListenAddress, type ListenerHandle } from '../transport/index.js';
@@ -21,6 +21,8 @@ export interface StartOptions {
   readonly explicitPorts?: ReadonlySet<ListenerName>;
   /** Default: a pino logger at `config.log.level` on stdout. */
   readonly logger?: Logger;
+  /** Broker hooks (authentication, authorization, enhanced auth) from embedding code and later modules. */
+  readonly hooks?: BrokerHooks;
   /** Where the start banner goes; default stdout; false for none. */
   readonly banner?: NodeJS.WritableStream | false;
 }
@@ -74,6 +76,7 @@ export async function startGatehouse(config: GatehouseConfig, options: StartOpti
       limits: config.limits,
       features: config.features,
       ...(config.mqtt.serverKeepAlive === undefined ? {} : { serverKeepAlive: config.mqtt.serverKeepAlive }),
+      ...(options.hooks === undefined ? {} : { hooks: options.hooks }),
     });
     await broker.start();
     let closing = false;
