@@ -21,7 +21,7 @@ function target(context: RunContext, tls = false): Target {
 }
 
 function timing(context: RunContext): { warmupSeconds: number; measureSeconds: number } {
-  return context.quick ? { warmupSeconds: 0.3, measureSeconds: 1 } : { warmupSeconds: 2, measureSeconds: 10 };
+  return context.quick ? { warmupSeconds: 0.2, measureSeconds: 0.7 } : { warmupSeconds: 2, measureSeconds: 10 };
 }
 
 const scale = (context: RunContext, full: number): number => (context.quick ? Math.max(1, Math.round(full / 10)) : full);
@@ -126,7 +126,7 @@ async function storm(context: RunContext, tls: boolean): Promise<Metrics> {
     concurrency: 250,
   }));
   await prepare(context, stormJobs);
-  await sleep(500);
+  await sleep(context.quick ? 200 : 1000);
   const rssBefore = memory(broker.pid).rss;
   const cpuBefore = cpuSeconds(broker.pid);
   const startedAt = now();
@@ -136,7 +136,7 @@ async function storm(context: RunContext, tls: boolean): Promise<Metrics> {
     const connected = done.reduce((total, reply) => total + reply.connected, 0);
     const cpu = cpuSeconds(broker.pid) - cpuBefore;
     // Idle memory: let the broker settle (and a Node broker collect garbage) before reading RSS.
-    await sleep(context.quick ? 500 : 3000);
+    await sleep(context.quick ? 300 : 3000);
     const rssAfter = memory(broker.pid).rss;
     const stopped = await Promise.all(workers.map((worker) => worker.ask({ type: 'stop' }, 'stopped', 30_000)));
     return {

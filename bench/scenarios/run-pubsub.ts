@@ -73,7 +73,7 @@ export async function runPubSub(context: RunContext, plan: PubSubPlan): Promise<
     const seconds = (now() - startedAt) / 1000;
     const stopped = await Promise.all(workers.map((worker) => worker.ask({ type: 'stop' }, 'stopped', 30_000)));
     // Let what is in flight arrive before counting losses.
-    await sleep(context.quick ? 300 : 1000);
+    await sleep(context.quick ? 200 : 1000);
     const final = await snapshotAll(context, false);
     const latencies = stopped.flatMap((reply) => reply.latencies).sort((a, b) => a - b);
     const delivered = sum(after, 'received') - sum(before, 'received');
