@@ -112,7 +112,8 @@ try {
           await broker.stop();
         }
         if (values.profile) {
-          const file = readdirSync(profileDir).filter((f) => f.endsWith('.cpuprofile')).map((f) => join(profileDir, f)).sort().at(-1);
+          // CPU.<date>.<time>.<pid>.<thread>.<seq>.cpuprofile: thread 0 is the main thread; the others are loader threads (tsx).
+          const file = readdirSync(profileDir).filter((f) => /\.0\.\d+\.cpuprofile$/.test(f)).map((f) => join(profileDir, f)).sort().at(-1);
           if (file !== undefined) profiles.push(file);
         }
       } catch (error) {
