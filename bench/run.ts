@@ -82,6 +82,15 @@ const earlier = new Map<string, Metrics>();
 const profiles: string[] = [];
 let failed = 0;
 
+let activeBroker: { stop(): Promise<void> } | undefined;
+// Interrupted (Ctrl-C, a test timeout): take the broker and the workers down rather than orphan them.
+for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+  process.once(signal, () => {
+    for (const worker of workers) worker.kill();
+    void (activeBroker?.stop() ?? Promise.resolve()).finally(() => process.exit(130));
+  });
+}
+
 const log = (line: string): void => {
   process.stderr.write(`${line}\n`);
 };
@@ -103,12 +112,14 @@ try {
           ...(certificate === undefined ? {} : { certificate }),
           ...(values.profile ? { nodeArgs: ['--cpu-prof', '--cpu-prof-dir', profileDir] } : {}),
         });
+        activeBroker = broker;
         try {
           const metrics = await scenario.run({ broker, workers, quick, localAddresses, earlier });
           earlier.set(`${scenario.name}/${name}`, metrics);
           (entry.brokers as Record<string, unknown>)[name] = { description: broker.description, metrics };
           log(`bench: ${scenario.name} / ${name}: ${summarise(metrics)} (${((performance.now() - started) / 1000).toFixed(1)} s)`);
         } finally {
+          activeBroker = undefined;
           await broker.stop();
         }
         if (values.profile) {

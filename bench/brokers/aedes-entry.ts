@@ -18,10 +18,13 @@ const { values } = parseArgs({
 
 // aedes is CommonJS: its export is the factory, which the typings call both `default` and `createBroker`.
 const broker = (aedesModule as unknown as typeof createBroker)();
-const servers: Server[] = [createServer(broker.handle)];
+// TCP_NODELAY like the other two brokers (docs/performance.md); Node's default leaves Nagle on.
+const servers: Server[] = [createServer({ noDelay: true }, broker.handle)];
 if (values['tls-cert'] !== undefined && values['tls-key'] !== undefined) {
   const [cert, key] = await Promise.all([readFile(values['tls-cert']), readFile(values['tls-key'])]);
-  servers.push(createTlsServer({ cert, key }, broker.handle));
+  const tlsServer = createTlsServer({ cert, key }, broker.handle);
+  tlsServer.on('secureConnection', (socket) => socket.setNoDelay(true));
+  servers.push(tlsServer);
 }
 const ports: number[] = [];
 for (const server of servers) {
