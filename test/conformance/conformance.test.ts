@@ -7,9 +7,7 @@ import assert from 'node:assert/strict';
 import { readdirSync, readFileSync } from 'node:fs';
 import { after, before, describe, test } from 'node:test';
 import type { Packet } from 'mqtt-packet';
-import { RawMqtt, RawMqttTimeout, type RawProtocolVersion } from '../helpers/raw-mqtt.ts';
-import { startBystander, type Bystander } from './health.ts';
-import { startTestBroker, type TestBroker } from './test-broker.ts';
+import { RawMqtt, RawMqttTimeout, startBystander, startTestBroker, type Bystander, type RawProtocolVersion, type TestBroker } from '../helpers/index.js';
 
 type Expected = Record<string, unknown>;
 

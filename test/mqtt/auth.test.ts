@@ -3,9 +3,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import type mqttPacket from 'mqtt-packet';
 import type { BrokerHooks } from '../../packages/server/src/broker/index.ts';
-import { RawMqtt } from '../helpers/raw-mqtt.ts';
-import { startBystander } from '../conformance/health.ts';
-import { startTestBroker, type TestBroker } from '../conformance/test-broker.ts';
+import { RawMqtt, startBystander, startTestBroker, type TestBroker } from '../helpers/index.js';
 
 const METHOD = 'TEST-CHALLENGE';
 

@@ -6,9 +6,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import mqtt from 'mqtt';
 import type mqttPacket from 'mqtt-packet';
-import { startGatehouse, type TestGatehouse } from '../helpers/index.ts';
-import { RawMqtt } from '../helpers/raw-mqtt.ts';
-import { startBystander } from '../conformance/health.ts';
+import { RawMqtt, startBystander, startGatehouse, type TestGatehouse } from '../helpers/index.js';
 
 const transports = ['mqtt', 'mqtts', 'ws', 'wss'] as const;
 

@@ -1,9 +1,7 @@
 /** CONNECT and CONNACK (MQTT 3.1.1 section 3.1-3.2, MQTT 5.0 section 3.1-3.2), by raw packets. */
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { RawMqtt } from '../helpers/raw-mqtt.ts';
-import { startTestBroker, type TestBroker } from '../conformance/test-broker.ts';
-import { assertHealthy } from '../conformance/health.ts';
+import { assertHealthy, RawMqtt, startTestBroker, type TestBroker } from '../helpers/index.js';
 
 describe('CONNECT and CONNACK', () => {
   let gh: TestBroker;

@@ -4,36 +4,8 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import type { IConnectPacket, IPublishPacket } from 'mqtt-packet';
-import { RawMqtt, RawMqttTimeout, type RawProtocolVersion } from '../helpers/raw-mqtt.ts';
-import { startTestBroker, type TestBroker } from '../conformance/test-broker.ts';
-import { startBystander } from '../conformance/health.ts';
-
-const QUIET_MS = 400;
-
-async function open(url: string, version: RawProtocolVersion, clientId: string, connect: Partial<IConnectPacket> = {}): Promise<RawMqtt> {
-  const client = await RawMqtt.connect(url, { protocolVersion: version });
-  const connack = await client.handshake({ clientId, clean: true, ...connect });
-  assert.equal(version === 5 ? connack.reasonCode : connack.returnCode, 0, `${clientId} connects`);
-  return client;
-}
-
-async function subscribe(client: RawMqtt, topic: string, qos: 0 | 1 | 2): Promise<void> {
-  client.send({ cmd: 'subscribe', messageId: 1, subscriptions: [{ topic, qos }] });
-  assert.deepEqual((await client.expect('suback')).granted, [qos]);
-}
-
-function publish(client: RawMqtt, topic: string, payload: string, qos: 0 | 1 | 2, messageId?: number): void {
-  client.send({ cmd: 'publish', topic, payload: Buffer.from(payload), qos, retain: false, dup: false, ...(messageId === undefined ? {} : { messageId }) } as IPublishPacket);
-}
-
-async function assertQuiet(client: RawMqtt): Promise<void> {
-  await assert.rejects(client.next(QUIET_MS), RawMqttTimeout, 'no further packet');
-}
-
-function persistentConnect(version: RawProtocolVersion): Partial<IConnectPacket> {
-  return version === 5 ? { clean: false, properties: { sessionExpiryInterval: 300 } } : { clean: false };
-}
+import type { IPublishPacket } from 'mqtt-packet';
+import { assertQuiet, open, persistentConnect, publishPacket, QUIET_MS, RawMqtt, RawMqttTimeout, startBystander, startTestBroker, subscribe, type TestBroker } from '../helpers/index.js';
 
 describe('Receive Maximum of the server, MQTT 5.0', () => {
   let gh: TestBroker;
@@ -49,18 +21,18 @@ describe('Receive Maximum of the server, MQTT 5.0', () => {
     const client = await RawMqtt.connect(gh.urls.mqtt, { protocolVersion: 5 });
     const connack = await client.handshake({ clientId: 'recv-max' });
     assert.equal(connack.properties?.receiveMaximum, 2);
-    publish(client, 'rm/t', '1', 2, 1);
-    publish(client, 'rm/t', '2', 2, 2);
+    client.send(publishPacket('rm/t', '1', 2, { messageId: 1 }));
+    client.send(publishPacket('rm/t', '2', 2, { messageId: 2 }));
     await client.expect('pubrec');
     await client.expect('pubrec');
     // QoS 0 does not count against the quota.
-    publish(client, 'rm/t', 'zero', 0);
+    client.send(publishPacket('rm/t', 'zero', 0));
     // [MQTT-4.9.0-3] PUBREL still flows, frees one slot, and another QoS 2 is accepted.
     client.send({ cmd: 'pubrel', messageId: 1 });
     assert.equal((await client.expect('pubcomp')).messageId, 1);
-    publish(client, 'rm/t', '3', 2, 3);
+    client.send(publishPacket('rm/t', '3', 2, { messageId: 3 }));
     assert.equal((await client.expect('pubrec')).messageId, 3);
-    publish(client, 'rm/t', '4', 2, 4);
+    client.send(publishPacket('rm/t', '4', 2, { messageId: 4 }));
     const disconnect = await client.expect('disconnect');
     assert.equal(disconnect.reasonCode, 0x93);
     await client.closed();
@@ -83,10 +55,10 @@ for (const version of [4, 5] as const) {
 
     test(`[MQTT-3.3.4-9] [MQTT-4.9.0-2] no more than ${version === 5 ? 'the client\'s Receive Maximum' : 'limits.maxInflight'} unacknowledged PUBLISHes; [MQTT-3.3.4-10] QoS 0 is not held back`, async () => {
       const sub = await open(gh.urls.mqtt, version, `window-${version}`, version === 5 ? { properties: { receiveMaximum: 2 } } : {});
-      await subscribe(sub, 'win/+', 2);
+      await subscribe(sub, { topic: 'win/+', qos: 2 });
       const pub = await open(gh.urls.mqtt, version, `window-pub-${version}`);
       for (let i = 1; i <= 5; i++) {
-        publish(pub, 'win/q', `m${i}`, i % 2 === 0 ? 2 : 1, i);
+        pub.send(publishPacket('win/q', `m${i}`, i % 2 === 0 ? 2 : 1, { messageId: i }));
         const ack = await pub.next();
         if (ack.cmd === 'pubrec') {
           pub.send({ cmd: 'pubrel', messageId: i });
@@ -97,7 +69,7 @@ for (const version of [4, 5] as const) {
       const second = await sub.expect('publish');
       assert.deepEqual([first.payload.toString(), second.payload.toString()], ['m1', 'm2']);
       await assertQuiet(sub);
-      publish(pub, 'win/zero', 'qos0', 0);
+      pub.send(publishPacket('win/zero', 'qos0', 0));
       const zero = await sub.expect('publish');
       assert.equal(zero.payload.toString(), 'qos0');
       sub.send({ cmd: 'puback', messageId: first.messageId! });
@@ -128,13 +100,13 @@ for (const version of [4, 5] as const) {
       test('QoS 1/2 messages wait for a persistent session, QoS 0 ones do not; the queue is bounded', async () => {
         const id = `offline-${overflow}-${version}`;
         let sub = await open(gh.urls.mqtt, version, id, persistentConnect(version));
-        await subscribe(sub, 'off/+', 2);
+        await subscribe(sub, { topic: 'off/+', qos: 2 });
         sub.destroy();
         await new Promise((resolve) => setTimeout(resolve, 100));
         const pub = await open(gh.urls.mqtt, version, `offline-pub-${overflow}-${version}`);
-        publish(pub, 'off/zero', 'qos0', 0);
+        pub.send(publishPacket('off/zero', 'qos0', 0));
         for (let i = 1; i <= 5; i++) {
-          publish(pub, 'off/q', `m${i}`, 1, i);
+          pub.send(publishPacket('off/q', `m${i}`, 1, { messageId: i }));
           await pub.expect('puback');
         }
         sub = await open(gh.urls.mqtt, version, id, persistentConnect(version));
@@ -173,11 +145,11 @@ describe('A session with clean start does not keep its queue', () => {
 
   test('[MQTT-3.1.2-4] messages queued for a session are gone after a Clean Start reconnect', async () => {
     let sub = await open(gh.urls.mqtt, 5, 'clean-queue', persistentConnect(5));
-    await subscribe(sub, 'cq/t', 1);
+    await subscribe(sub, { topic: 'cq/t', qos: 1 });
     sub.destroy();
     await new Promise((resolve) => setTimeout(resolve, 100));
     const pub = await open(gh.urls.mqtt, 5, 'clean-queue-pub');
-    publish(pub, 'cq/t', 'queued', 1, 1);
+    pub.send(publishPacket('cq/t', 'queued', 1, { messageId: 1 }));
     await pub.expect('puback');
     sub = await open(gh.urls.mqtt, 5, 'clean-queue', { clean: true });
     await assertQuiet(sub);

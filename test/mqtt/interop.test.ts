@@ -10,8 +10,7 @@ import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Readable } from 'node:stream';
 import { after, before, describe, test } from 'node:test';
-import { RawMqtt } from '../helpers/raw-mqtt.ts';
-import { startGatehouse, type TestGatehouse } from '../helpers/index.ts';
+import { RawMqtt, startGatehouse, type TestGatehouse } from '../helpers/index.js';
 
 const haveMosquitto = spawnSync('mosquitto_pub', ['--help']).error === undefined;
 const skip = haveMosquitto ? false : 'mosquitto-clients is not installed (apt-get install -y mosquitto-clients, or scripts/install-system-deps.sh)';

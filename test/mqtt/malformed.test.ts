@@ -7,9 +7,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import fc from 'fast-check';
 import type mqttPacket from 'mqtt-packet';
-import { RawMqtt } from '../helpers/raw-mqtt.ts';
-import { startBystander, type Bystander } from '../conformance/health.ts';
-import { startTestBroker, type TestBroker } from '../conformance/test-broker.ts';
+import { RawMqtt, startBystander, startTestBroker, type Bystander, type TestBroker } from '../helpers/index.js';
 
 describe('malformed input', () => {
   let gh: TestBroker;

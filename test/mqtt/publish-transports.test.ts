@@ -7,8 +7,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import mqtt from 'mqtt';
 import type { IPublishPacket } from 'mqtt-packet';
-import { RawMqtt, type RawProtocolVersion } from '../helpers/raw-mqtt.ts';
-import { startGatehouse, type TestGatehouse } from '../helpers/index.ts';
+import { open, persistentConnect, startGatehouse, type RawMqtt, type RawProtocolVersion, type TestGatehouse } from '../helpers/index.js';
 
 const transports = ['mqtt', 'mqtts', 'ws', 'wss'] as const;
 type Transport = (typeof transports)[number];
@@ -22,15 +21,8 @@ describe('PUBLISH and SUBSCRIBE on every listener', () => {
     await gh?.stop();
   });
 
-  async function open(transport: Transport, version: RawProtocolVersion, clientId: string, persistent = false): Promise<RawMqtt> {
-    const client = await RawMqtt.connect(gh.urls[transport], { protocolVersion: version, ca: gh.caPem });
-    const connack = await client.handshake({
-      clientId,
-      clean: !persistent,
-      ...(version === 5 && persistent ? { properties: { sessionExpiryInterval: 60 } } : {}),
-    });
-    assert.equal(version === 5 ? connack.reasonCode : connack.returnCode, 0, `${clientId} connects over ${transport}`);
-    return client;
+  function connectOver(transport: Transport, version: RawProtocolVersion, clientId: string, persistent = false): Promise<RawMqtt> {
+    return open(gh.urls[transport], version, clientId, persistent ? persistentConnect(version, 60) : {}, { ca: gh.caPem });
   }
 
   for (const transport of transports) {
@@ -39,12 +31,12 @@ describe('PUBLISH and SUBSCRIBE on every listener', () => {
       const p = `tr/${transport}${version}`;
 
       test(`${label}: QoS 1 and 2 round trip, retained on subscribe, DUP redelivery on reconnect`, async () => {
-        const pub = await open(transport, version, `${transport}${version}-pub`);
+        const pub = await connectOver(transport, version, `${transport}${version}-pub`);
         pub.send({ cmd: 'publish', topic: `${p}/cfg`, payload: Buffer.from('retained'), qos: 1, messageId: 1, retain: true, dup: false });
         assert.equal((await pub.expect('puback')).messageId, 1);
 
         const subId = `${transport}${version}-sub`;
-        let sub = await open(transport, version, subId, true);
+        let sub = await connectOver(transport, version, subId, true);
         sub.send({ cmd: 'subscribe', messageId: 7, subscriptions: [{ topic: `${p}/#`, qos: 2 }] });
         assert.deepEqual((await sub.expect('suback')).granted, [2]);
         const retained = await sub.expect('publish');
@@ -62,7 +54,7 @@ describe('PUBLISH and SUBSCRIBE on every listener', () => {
         assert.equal(live.dup, false);
         sub.destroy();
 
-        sub = await open(transport, version, subId, true);
+        sub = await connectOver(transport, version, subId, true);
         const again = await sub.expect('publish');
         assert.equal(again.dup, true, '[MQTT-3.3.1-1] redelivery has DUP 1');
         assert.equal(again.messageId, live.messageId, '[MQTT-4.4.0-1] with its original packet id');
@@ -74,12 +66,12 @@ describe('PUBLISH and SUBSCRIBE on every listener', () => {
       });
 
       test(`${label}: [MQTT-3.3.1-4] a PUBLISH with QoS 3 is closed (v5: 0x81) and others keep working`, async () => {
-        const bad = await open(transport, version, `${transport}${version}-bad`);
+        const bad = await connectOver(transport, version, `${transport}${version}-bad`);
         bad.sendHex(version === 5 ? '36 07 0001 61 0001 00 78' : '36 06 0001 61 0001 78');
         const packets = await bad.closed();
         if (version === 5) assert.equal((packets[0] as { reasonCode?: number } | undefined)?.reasonCode, 0x81);
         else assert.equal(packets.length, 0);
-        const good = await open(transport, version, `${transport}${version}-good`);
+        const good = await connectOver(transport, version, `${transport}${version}-good`);
         good.send({ cmd: 'subscribe', messageId: 1, subscriptions: [{ topic: `${p}/ok`, qos: 0 }] });
         await good.expect('suback');
         good.send({ cmd: 'publish', topic: `${p}/ok`, payload: Buffer.from('ok'), qos: 0, retain: false, dup: false } as IPublishPacket);

@@ -5,48 +5,7 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import type { IConnectPacket, IPublishPacket, ISubscription } from 'mqtt-packet';
-import { RawMqtt, RawMqttTimeout, type RawProtocolVersion } from '../helpers/raw-mqtt.ts';
-import { startTestBroker, type TestBroker } from '../conformance/test-broker.ts';
-import { startBystander, type Bystander } from '../conformance/health.ts';
-
-const QUIET_MS = 400;
-
-async function open(url: string, version: RawProtocolVersion, clientId: string, connect: Partial<IConnectPacket> = {}): Promise<RawMqtt> {
-  const client = await RawMqtt.connect(url, { protocolVersion: version });
-  const connack = await client.handshake({ clientId, clean: true, ...connect });
-  assert.equal(version === 5 ? connack.reasonCode : connack.returnCode, 0, `${clientId} connects`);
-  return client;
-}
-
-let nextId = 1;
-async function subscribe(client: RawMqtt, subscriptions: ISubscription[]): Promise<void> {
-  client.send({ cmd: 'subscribe', messageId: nextId++, subscriptions });
-  const suback = await client.expect('suback');
-  assert.deepEqual(suback.granted, subscriptions.map((s) => s.qos));
-}
-
-function publishPacket(topic: string, payload: string | Buffer, qos: 0 | 1 | 2, properties?: IPublishPacket['properties']): IPublishPacket {
-  return {
-    cmd: 'publish', topic, payload: typeof payload === 'string' ? Buffer.from(payload) : payload, qos, retain: false, dup: false,
-    ...(qos === 0 ? {} : { messageId: nextId++ }),
-    ...(properties === undefined ? {} : { properties }),
-  };
-}
-
-async function assertQuiet(client: RawMqtt): Promise<void> {
-  await assert.rejects(client.next(QUIET_MS), RawMqttTimeout, 'no further packet');
-}
-
-async function expectClose(client: RawMqtt, version: RawProtocolVersion, reasonCode: number): Promise<void> {
-  const packets = await client.closed();
-  if (version === 5) {
-    assert.equal(packets[0]?.cmd, 'disconnect', `DISCONNECT before the close, got ${JSON.stringify(packets)}`);
-    assert.equal((packets[0] as { reasonCode?: number }).reasonCode, reasonCode);
-  } else {
-    assert.equal(packets.length, 0, '3.1.1 closes without a packet');
-  }
-}
+import { assertQuiet, expectClose, open, publishPacket, RawMqtt, startBystander, startTestBroker, subscribe, type Bystander, type TestBroker } from '../helpers/index.js';
 
 for (const version of [4, 5] as const) {
   const label = version === 5 ? 'MQTT 5.0' : 'MQTT 3.1.1';
@@ -130,14 +89,14 @@ describe('MQTT 5.0 PUBLISH properties that are refused', () => {
 
   test('[MQTT-3.3.4-6] a Subscription Identifier from a client is a protocol error: DISCONNECT 0x82', async () => {
     const client = await open(gh.urls.mqtt, 5, 'pub-subid');
-    client.send(publishPacket('a/b', 'x', 0, { subscriptionIdentifier: 4 }));
+    client.send(publishPacket('a/b', 'x', 0, { properties: { subscriptionIdentifier: 4 } }));
     await expectClose(client, 5, 0x82);
     await bystander.check();
   });
 
   test('[MQTT-3.3.2-14] a Response Topic with a wildcard is a protocol error: DISCONNECT 0x82', async () => {
     const client = await open(gh.urls.mqtt, 5, 'pub-response-wild');
-    client.send(publishPacket('a/b', 'x', 1, { responseTopic: 'reply/+' }));
+    client.send(publishPacket('a/b', 'x', 1, { properties: { responseTopic: 'reply/+' } }));
     await expectClose(client, 5, 0x82);
     await bystander.check();
   });
@@ -146,7 +105,7 @@ describe('MQTT 5.0 PUBLISH properties that are refused', () => {
     const sub = await open(gh.urls.mqtt, 5, 'pfi-sub');
     await subscribe(sub, [{ topic: 'pfi/t', qos: 0 }]);
     const client = await open(gh.urls.mqtt, 5, 'pfi-pub');
-    client.send(publishPacket('pfi/t', Buffer.from([0xff, 0xfe, 0x00]), 1, { payloadFormatIndicator: true }));
+    client.send(publishPacket('pfi/t', Buffer.from([0xff, 0xfe, 0x00]), 1, { properties: { payloadFormatIndicator: true } }));
     assert.equal((await client.expect('puback')).reasonCode, 0x99);
     await assertQuiet(sub);
     sub.destroy();
@@ -170,10 +129,10 @@ describe('Topic Alias, MQTT 5.0', () => {
     const sub = await open(gh.urls.mqtt, 5, 'alias-in-sub');
     await subscribe(sub, [{ topic: 'ta/#', qos: 0 }]);
     const pub = await open(gh.urls.mqtt, 5, 'alias-in-pub');
-    pub.send(publishPacket('ta/one', '1', 0, { topicAlias: 4 }));
-    pub.send(publishPacket('', '2', 0, { topicAlias: 4 }));
-    pub.send(publishPacket('ta/two', '3', 0, { topicAlias: 4 }));
-    pub.send(publishPacket('', '4', 0, { topicAlias: 4 }));
+    pub.send(publishPacket('ta/one', '1', 0, { properties: { topicAlias: 4 } }));
+    pub.send(publishPacket('', '2', 0, { properties: { topicAlias: 4 } }));
+    pub.send(publishPacket('ta/two', '3', 0, { properties: { topicAlias: 4 } }));
+    pub.send(publishPacket('', '4', 0, { properties: { topicAlias: 4 } }));
     const topics = [];
     for (let i = 0; i < 4; i++) topics.push((await sub.expect('publish')).topic);
     assert.deepEqual(topics, ['ta/one', 'ta/one', 'ta/two', 'ta/two']);
@@ -183,18 +142,18 @@ describe('Topic Alias, MQTT 5.0', () => {
 
   test('[MQTT-3.3.2-7] an alias does not carry over to a new connection: empty topic with it is a protocol error (0x82)', async () => {
     const first = await open(gh.urls.mqtt, 5, 'alias-carry');
-    first.send(publishPacket('ta/carry', '1', 1, { topicAlias: 1 }));
+    first.send(publishPacket('ta/carry', '1', 1, { properties: { topicAlias: 1 } }));
     await first.expect('puback');
     first.destroy();
     const second = await open(gh.urls.mqtt, 5, 'alias-carry');
-    second.send(publishPacket('', '2', 0, { topicAlias: 1 }));
+    second.send(publishPacket('', '2', 0, { properties: { topicAlias: 1 } }));
     await expectClose(second, 5, 0x82);
     await bystander.check();
   });
 
   test('[MQTT-3.3.2-8] a Topic Alias of 0 gets DISCONNECT 0x94', async () => {
     const client = await open(gh.urls.mqtt, 5, 'alias-zero');
-    client.send(publishPacket('ta/x', 'x', 0, { topicAlias: 0 }));
+    client.send(publishPacket('ta/x', 'x', 0, { properties: { topicAlias: 0 } }));
     await expectClose(client, 5, 0x94);
     await bystander.check();
   });
@@ -203,7 +162,7 @@ describe('Topic Alias, MQTT 5.0', () => {
     const client = await RawMqtt.connect(gh.urls.mqtt, { protocolVersion: 5 });
     const connack = await client.handshake({ clientId: 'alias-high' });
     assert.equal(connack.properties?.topicAliasMaximum, 4);
-    client.send(publishPacket('ta/x', 'x', 0, { topicAlias: 5 }));
+    client.send(publishPacket('ta/x', 'x', 0, { properties: { topicAlias: 5 } }));
     await expectClose(client, 5, 0x94);
     await bystander.check();
   });

@@ -5,37 +5,7 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import type { IPublishPacket, ISubscription } from 'mqtt-packet';
-import { RawMqtt, RawMqttTimeout, type RawProtocolVersion } from '../helpers/raw-mqtt.ts';
-import { startTestBroker, type TestBroker } from '../conformance/test-broker.ts';
-import { startBystander } from '../conformance/health.ts';
-
-const QUIET_MS = 400;
-
-async function open(url: string, version: RawProtocolVersion, clientId: string): Promise<RawMqtt> {
-  const client = await RawMqtt.connect(url, { protocolVersion: version });
-  const connack = await client.handshake({ clientId, clean: true });
-  assert.equal(version === 5 ? connack.reasonCode : connack.returnCode, 0, `${clientId} connects`);
-  return client;
-}
-
-let nextSubscribeId = 1;
-async function subscribe(client: RawMqtt, subscription: ISubscription): Promise<void> {
-  const messageId = nextSubscribeId++;
-  client.send({ cmd: 'subscribe', messageId, subscriptions: [subscription] });
-  const suback = await client.expect('suback');
-  assert.deepEqual(suback.granted, [subscription.qos]);
-}
-
-/** Publishes with QoS 1 and waits for the PUBACK, so the retained store has it before the next step. */
-async function publishRetained(client: RawMqtt, topic: string, payload: string, retain = true, messageId = 1): Promise<void> {
-  client.send({ cmd: 'publish', topic, payload: Buffer.from(payload), qos: 1, messageId, retain, dup: false } as IPublishPacket);
-  await client.expect('puback');
-}
-
-async function assertQuiet(client: RawMqtt): Promise<void> {
-  await assert.rejects(client.next(QUIET_MS), RawMqttTimeout, 'no further packet');
-}
+import { assertQuiet, open, publishAcked, RawMqtt, startBystander, startTestBroker, subscribe, type TestBroker } from '../helpers/index.js';
 
 for (const version of [4, 5] as const) {
   const label = version === 5 ? 'MQTT 5.0' : 'MQTT 3.1.1';
@@ -50,7 +20,7 @@ for (const version of [4, 5] as const) {
 
     test('[MQTT-3.3.1-5] a retained message is stored and sent with RETAIN 1 to a new subscription (3.1.1: [MQTT-3.3.1-6] [MQTT-3.3.1-8])', async () => {
       const pub = await open(gh.urls.mqtt, version, `r-store-pub-${version}`);
-      await publishRetained(pub, `rs${version}/config`, 'v1');
+      await publishAcked(pub, `rs${version}/config`, 'v1', { retain: true });
       const sub = await open(gh.urls.mqtt, version, `r-store-sub-${version}`);
       await subscribe(sub, { topic: `rs${version}/+`, qos: 1 });
       const message = await sub.expect('publish');
@@ -65,8 +35,8 @@ for (const version of [4, 5] as const) {
 
     test('[MQTT-3.3.1-5] a new retained message replaces the previous one of the topic', async () => {
       const pub = await open(gh.urls.mqtt, version, `r-replace-pub-${version}`);
-      await publishRetained(pub, `rr${version}/config`, 'old');
-      await publishRetained(pub, `rr${version}/config`, 'new', true, 2);
+      await publishAcked(pub, `rr${version}/config`, 'old', { retain: true });
+      await publishAcked(pub, `rr${version}/config`, 'new', { retain: true });
       const sub = await open(gh.urls.mqtt, version, `r-replace-sub-${version}`);
       await subscribe(sub, { topic: `rr${version}/config`, qos: 0 });
       const message = await sub.expect('publish');
@@ -78,11 +48,11 @@ for (const version of [4, 5] as const) {
 
     test('[MQTT-3.3.1-6] [MQTT-3.3.1-7] an empty retained message deletes the retained one and is not stored (3.1.1: [MQTT-3.3.1-10] [MQTT-3.3.1-11])', async () => {
       const pub = await open(gh.urls.mqtt, version, `r-delete-pub-${version}`);
-      await publishRetained(pub, `rd${version}/config`, 'v1');
+      await publishAcked(pub, `rd${version}/config`, 'v1', { retain: true });
       const live = await open(gh.urls.mqtt, version, `r-delete-live-${version}`);
       await subscribe(live, { topic: `rd${version}/config`, qos: 0 });
       assert.equal((await live.expect('publish')).payload.toString(), 'v1');
-      await publishRetained(pub, `rd${version}/config`, '', true, 2);
+      await publishAcked(pub, `rd${version}/config`, '', { retain: true });
       const deletion = await live.expect('publish');
       assert.equal(deletion.payload.length, 0, 'the empty message is processed normally for existing subscribers');
       const sub = await open(gh.urls.mqtt, version, `r-delete-sub-${version}`);
@@ -95,9 +65,9 @@ for (const version of [4, 5] as const) {
 
     test('[MQTT-3.3.1-8] a PUBLISH with RETAIN 0 neither stores nor replaces the retained message (3.1.1: [MQTT-3.3.1-12])', async () => {
       const pub = await open(gh.urls.mqtt, version, `r-plain-pub-${version}`);
-      await publishRetained(pub, `rp${version}/config`, 'kept');
-      await publishRetained(pub, `rp${version}/config`, 'not-retained', false, 2);
-      await publishRetained(pub, `rp${version}/other`, 'not-retained', false, 3);
+      await publishAcked(pub, `rp${version}/config`, 'kept', { retain: true });
+      await publishAcked(pub, `rp${version}/config`, 'not-retained');
+      await publishAcked(pub, `rp${version}/other`, 'not-retained');
       const sub = await open(gh.urls.mqtt, version, `r-plain-sub-${version}`);
       await subscribe(sub, { topic: `rp${version}/#`, qos: 0 });
       assert.equal((await sub.expect('publish')).payload.toString(), 'kept');
@@ -110,7 +80,7 @@ for (const version of [4, 5] as const) {
       const sub = await open(gh.urls.mqtt, version, `r-live-sub-${version}`);
       await subscribe(sub, { topic: `rl${version}/config`, qos: 0 });
       const pub = await open(gh.urls.mqtt, version, `r-live-pub-${version}`);
-      await publishRetained(pub, `rl${version}/config`, 'live');
+      await publishAcked(pub, `rl${version}/config`, 'live', { retain: true });
       const message = await sub.expect('publish');
       assert.equal(message.payload.toString(), 'live');
       assert.equal(message.retain, false);
@@ -120,7 +90,7 @@ for (const version of [4, 5] as const) {
 
     test('[MQTT-3.8.4-3] [MQTT-3.3.1-9] resubscribing to the same filter sends the retained message again (configuration on resubscribe)', async () => {
       const pub = await open(gh.urls.mqtt, version, `r-resub-pub-${version}`);
-      await publishRetained(pub, `rre${version}/config`, 'cfg');
+      await publishAcked(pub, `rre${version}/config`, 'cfg', { retain: true });
       const sub = await open(gh.urls.mqtt, version, `r-resub-sub-${version}`);
       await subscribe(sub, { topic: `rre${version}/config`, qos: 0 });
       assert.equal((await sub.expect('publish')).payload.toString(), 'cfg');
@@ -145,7 +115,7 @@ describe('Retain Handling and Retain As Published, MQTT 5.0', () => {
 
   test('[MQTT-3.3.1-10] Retain Handling 1 sends retained messages for a new subscription only', async () => {
     const pub = await open(gh.urls.mqtt, 5, 'rh1-pub');
-    await publishRetained(pub, 'rh1/config', 'cfg');
+    await publishAcked(pub, 'rh1/config', 'cfg', { retain: true });
     const sub = await open(gh.urls.mqtt, 5, 'rh1-sub');
     await subscribe(sub, { topic: 'rh1/config', qos: 0, rh: 1 });
     assert.equal((await sub.expect('publish')).payload.toString(), 'cfg');
@@ -157,11 +127,11 @@ describe('Retain Handling and Retain As Published, MQTT 5.0', () => {
 
   test('[MQTT-3.3.1-11] Retain Handling 2 never sends retained messages on subscribe, but live messages flow', async () => {
     const pub = await open(gh.urls.mqtt, 5, 'rh2-pub');
-    await publishRetained(pub, 'rh2/config', 'cfg');
+    await publishAcked(pub, 'rh2/config', 'cfg', { retain: true });
     const sub = await open(gh.urls.mqtt, 5, 'rh2-sub');
     await subscribe(sub, { topic: 'rh2/config', qos: 0, rh: 2 });
     await assertQuiet(sub);
-    await publishRetained(pub, 'rh2/config', 'cfg2', true, 2);
+    await publishAcked(pub, 'rh2/config', 'cfg2', { retain: true });
     assert.equal((await sub.expect('publish')).payload.toString(), 'cfg2');
     pub.destroy();
     sub.destroy();
@@ -173,10 +143,10 @@ describe('Retain Handling and Retain As Published, MQTT 5.0', () => {
     const plain = await open(gh.urls.mqtt, 5, 'rap-off');
     await subscribe(plain, { topic: 'rap/t', qos: 0, rap: false });
     const pub = await open(gh.urls.mqtt, 5, 'rap-pub');
-    await publishRetained(pub, 'rap/t', 'r');
+    await publishAcked(pub, 'rap/t', 'r', { retain: true });
     assert.equal((await rap.expect('publish')).retain, true);
     assert.equal((await plain.expect('publish')).retain, false);
-    await publishRetained(pub, 'rap/t', 'not', false, 2);
+    await publishAcked(pub, 'rap/t', 'not');
     assert.equal((await rap.expect('publish')).retain, false, 'RETAIN equals the received flag');
     pub.destroy();
     rap.destroy();

@@ -5,48 +5,12 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import type { IConnectPacket, IPublishPacket, ISubscription } from 'mqtt-packet';
-import { RawMqtt, RawMqttTimeout, type RawProtocolVersion } from '../helpers/raw-mqtt.ts';
-import { startTestBroker, type TestBroker } from '../conformance/test-broker.ts';
+import type { IPublishPacket } from 'mqtt-packet';
+import { collect, open, publishAcked, startTestBroker, subscribe, type RawMqtt, type TestBroker } from '../helpers/index.js';
 
-const QUIET_MS = 400;
-
-async function open(url: string, version: RawProtocolVersion, clientId: string, connect: Partial<IConnectPacket> = {}): Promise<RawMqtt> {
-  const client = await RawMqtt.connect(url, { protocolVersion: version });
-  const connack = await client.handshake({ clientId, clean: true, ...connect });
-  assert.equal(version === 5 ? connack.reasonCode : connack.returnCode, 0, `${clientId} connects`);
-  return client;
-}
-
-async function subscribe(client: RawMqtt, subscription: ISubscription): Promise<void> {
-  client.send({ cmd: 'subscribe', messageId: 1, subscriptions: [subscription] });
-  assert.deepEqual((await client.expect('suback')).granted, [subscription.qos]);
-}
-
-async function publish(client: RawMqtt, topic: string, payloads: string[], options: { retain?: boolean } = {}): Promise<void> {
-  let id = 1;
-  for (const payload of payloads) {
-    client.send({ cmd: 'publish', topic, payload: Buffer.from(payload), qos: 1, messageId: id++, retain: options.retain === true, dup: false });
-    await client.expect('puback');
-  }
-}
-
-/** Payloads of every PUBLISH that arrives within the quiet period, acknowledged unless `ack` is false. */
-async function collect(client: RawMqtt, ack = true): Promise<IPublishPacket[]> {
-  const got: IPublishPacket[] = [];
-  for (;;) {
-    let packet;
-    try {
-      packet = await client.next(QUIET_MS);
-    } catch (error) {
-      if (error instanceof RawMqttTimeout) return got;
-      throw error;
-    }
-    assert.equal(packet.cmd, 'publish', `unexpected ${packet.cmd}`);
-    const message = packet as IPublishPacket;
-    if (ack && message.qos === 1) client.send({ cmd: 'puback', messageId: message.messageId! });
-    got.push(message);
-  }
+/** Publishes each payload at QoS 1 and waits for its PUBACK before the next, so they arrive in order. */
+async function publishEach(client: RawMqtt, topic: string, payloads: string[], options: { retain?: boolean } = {}): Promise<void> {
+  for (const payload of payloads) await publishAcked(client, topic, payload, options);
 }
 
 const payloadsOf = (messages: IPublishPacket[]): string[] => messages.map((m) => m.payload.toString());
@@ -71,7 +35,7 @@ describe('Shared subscriptions', () => {
       await subscribe(plain, { topic: `${p}/+`, qos: 1 });
       const pub = await open(gh.urls.mqtt, 5, `${p}-pub`);
       const sent = ['1', '2', '3', '4', '5', '6'];
-      await publish(pub, `${p}/jobs`, sent);
+      await publishEach(pub, `${p}/jobs`, sent);
       const [gotA, gotB, gotPlain] = await Promise.all([collect(a), collect(b), collect(plain)]);
       assert.deepEqual([...payloadsOf(gotA), ...payloadsOf(gotB)].sort(), sent, 'every message exactly once across the group');
       assert.equal(gotA.length, 3, 'round robin');
@@ -88,7 +52,7 @@ describe('Shared subscriptions', () => {
     await subscribe(g1, { topic: '$share/one/grp/t', qos: 0 });
     await subscribe(g2, { topic: '$share/two/grp/t', qos: 0 });
     const pub = await open(gh.urls.mqtt, 5, 'groups-pub');
-    await publish(pub, 'grp/t', ['x', 'y']);
+    await publishEach(pub, 'grp/t', ['x', 'y']);
     assert.deepEqual(payloadsOf(await collect(g1)), ['x', 'y']);
     assert.deepEqual(payloadsOf(await collect(g2)), ['x', 'y']);
     for (const client of [g1, g2, pub]) client.destroy();
@@ -98,7 +62,7 @@ describe('Shared subscriptions', () => {
     const member = await open(gh.urls.mqtt, 5, 'shq-member');
     await subscribe(member, { topic: '$share/q/shq/t', qos: 0 });
     const pub = await open(gh.urls.mqtt, 5, 'shq-pub');
-    await publish(pub, 'shq/t', ['x']);
+    await publishEach(pub, 'shq/t', ['x']);
     const [message] = await collect(member);
     assert.equal(message?.qos, 0);
     member.destroy();
@@ -107,11 +71,11 @@ describe('Shared subscriptions', () => {
 
   test('retained messages are not sent for a new shared subscription (4.8.2)', async () => {
     const pub = await open(gh.urls.mqtt, 5, 'shr-pub');
-    await publish(pub, 'shr/t', ['retained'], { retain: true });
+    await publishEach(pub, 'shr/t', ['retained'], { retain: true });
     const member = await open(gh.urls.mqtt, 5, 'shr-member');
     await subscribe(member, { topic: '$share/r/shr/t', qos: 1 });
     assert.deepEqual(await collect(member), []);
-    await publish(pub, 'shr/t', ['live']);
+    await publishEach(pub, 'shr/t', ['live']);
     assert.deepEqual(payloadsOf(await collect(member)), ['live']);
     member.destroy();
     pub.destroy();
@@ -128,7 +92,7 @@ describe('Shared subscriptions', () => {
     assert.deepEqual(unsuback.granted, [0]);
     await new Promise((resolve) => setTimeout(resolve, 100));
     const pub = await open(gh.urls.mqtt, 5, 'shl-pub');
-    await publish(pub, 'shl/t', ['1', '2', '3']);
+    await publishEach(pub, 'shl/t', ['1', '2', '3']);
     assert.deepEqual(payloadsOf(await collect(stays)), ['1', '2', '3']);
     assert.deepEqual(await collect(unsubscribes), []);
     for (const client of [stays, unsubscribes, pub]) client.destroy();
@@ -141,8 +105,8 @@ describe('Shared subscriptions', () => {
     const other = await open(gh.urls.mqtt, 5, 'shp-other');
     await subscribe(other, { topic: '$share/p/shp/t', qos: 1 });
     const pub = await open(gh.urls.mqtt, 5, 'shp-pub');
-    await publish(pub, 'shp/t', ['a', 'b']);
-    const [memberGot] = await collect(member, false);
+    await publishEach(pub, 'shp/t', ['a', 'b']);
+    const [memberGot] = await collect(member, { ack: false });
     const otherGot = await collect(other);
     assert.ok(memberGot !== undefined, 'the member got one message');
     assert.equal(otherGot.length, 1);

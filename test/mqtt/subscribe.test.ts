@@ -5,64 +5,7 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import type { IPublishPacket, ISubscribePacket, ISubscription } from 'mqtt-packet';
-import { RawMqtt, RawMqttTimeout, type RawProtocolVersion } from '../helpers/raw-mqtt.ts';
-import { startTestBroker, type TestBroker } from '../conformance/test-broker.ts';
-import { startBystander } from '../conformance/health.ts';
-
-const QUIET_MS = 400;
-
-async function open(url: string, version: RawProtocolVersion, clientId: string): Promise<RawMqtt> {
-  const client = await RawMqtt.connect(url, { protocolVersion: version });
-  const connack = await client.handshake({ clientId, clean: true });
-  assert.equal(version === 5 ? connack.reasonCode : connack.returnCode, 0, `${clientId} connects`);
-  return client;
-}
-
-let nextId = 1;
-async function subscribe(client: RawMqtt, subscriptions: ISubscription[], properties?: ISubscribePacket['properties']): Promise<number[]> {
-  const messageId = nextId++;
-  client.send({ cmd: 'subscribe', messageId, subscriptions, ...(properties === undefined ? {} : { properties }) });
-  const suback = await client.expect('suback');
-  // [MQTT-3.8.4-1] [MQTT-3.8.4-2] SUBACK with the same packet id
-  assert.equal(suback.messageId, messageId);
-  return suback.granted as number[];
-}
-
-async function publish(client: RawMqtt, topic: string, payload: string, properties?: IPublishPacket['properties']): Promise<void> {
-  const messageId = nextId++;
-  client.send({ cmd: 'publish', topic, payload: Buffer.from(payload), qos: 1, messageId, retain: false, dup: false, ...(properties === undefined ? {} : { properties }) } as IPublishPacket);
-  const puback = await client.expect('puback');
-  assert.equal(puback.reasonCode ?? 0, 0, `publish to ${topic} accepted`);
-}
-
-/** Every PUBLISH that arrives within the quiet period, acknowledged. */
-async function collect(client: RawMqtt): Promise<IPublishPacket[]> {
-  const got: IPublishPacket[] = [];
-  for (;;) {
-    let packet;
-    try {
-      packet = await client.next(QUIET_MS);
-    } catch (error) {
-      if (error instanceof RawMqttTimeout) return got;
-      throw error;
-    }
-    assert.equal(packet.cmd, 'publish', `unexpected ${packet.cmd}`);
-    const message = packet as IPublishPacket;
-    if (message.qos === 1) client.send({ cmd: 'puback', messageId: message.messageId! });
-    got.push(message);
-  }
-}
-
-async function expectClose(client: RawMqtt, version: RawProtocolVersion, reasonCode: number): Promise<void> {
-  const packets = await client.closed();
-  if (version === 5) {
-    assert.equal(packets[0]?.cmd, 'disconnect', `DISCONNECT before the close, got ${JSON.stringify(packets)}`);
-    assert.equal((packets[0] as { reasonCode?: number }).reasonCode, reasonCode);
-  } else {
-    assert.equal(packets.length, 0, '3.1.1 closes without a packet');
-  }
-}
+import { collect, expectClose, open, publishAcked, RawMqtt, startBystander, startTestBroker, subscribe, type TestBroker } from '../helpers/index.js';
 
 for (const version of [4, 5] as const) {
   const label = version === 5 ? 'MQTT 5.0' : 'MQTT 3.1.1';
@@ -79,9 +22,9 @@ for (const version of [4, 5] as const) {
     test('[MQTT-4.7.1-1] [MQTT-4.7.1-2] + matches one level and # any number, including the parent level', async () => {
       const p = `w${version}`;
       const sub = await open(gh.urls.mqtt, version, `wild-sub-${version}`);
-      assert.deepEqual(await subscribe(sub, [{ topic: `${p}/+/temp`, qos: 0 }, { topic: `${p}/house/#`, qos: 0 }]), [0, 0]);
+      assert.deepEqual(await subscribe(sub, [{ topic: `${p}/+/temp`, qos: 0 }, { topic: `${p}/house/#`, qos: 0 }], { expectGranted: false }), [0, 0]);
       const pub = await open(gh.urls.mqtt, version, `wild-pub-${version}`);
-      for (const topic of [`${p}/kitchen/temp`, `${p}/house`, `${p}/house/a/b`, `${p}/a/b/temp`, `${p}//temp`, `${p}/other`]) await publish(pub, topic, topic);
+      for (const topic of [`${p}/kitchen/temp`, `${p}/house`, `${p}/house/a/b`, `${p}/a/b/temp`, `${p}//temp`, `${p}/other`]) await publishAcked(pub, topic, topic, { expectSuccess: true });
       const topics = (await collect(sub)).map((m) => m.topic).sort();
       assert.deepEqual(topics, [`${p}//temp`, `${p}/house`, `${p}/house/a/b`, `${p}/kitchen/temp`]);
       sub.destroy();
@@ -90,11 +33,11 @@ for (const version of [4, 5] as const) {
 
     test('[MQTT-4.7.2-1] filters starting with a wildcard do not match $-topics; $-filters do', async () => {
       const sub = await open(gh.urls.mqtt, version, `dollar-sub-${version}`);
-      await subscribe(sub, [{ topic: '#', qos: 0 }, { topic: '+/status', qos: 0 }]);
+      await subscribe(sub, [{ topic: '#', qos: 0 }, { topic: '+/status', qos: 0 }], { expectGranted: false });
       const dollar = await open(gh.urls.mqtt, version, `dollar-sub2-${version}`);
-      await subscribe(dollar, [{ topic: `$app${version}/#`, qos: 0 }, { topic: `$app${version}/+`, qos: 0 }]);
+      await subscribe(dollar, [{ topic: `$app${version}/#`, qos: 0 }, { topic: `$app${version}/+`, qos: 0 }], { expectGranted: false });
       const pub = await open(gh.urls.mqtt, version, `dollar-pub-${version}`);
-      await publish(pub, `$app${version}/status`, 'dollar');
+      await publishAcked(pub, `$app${version}/status`, 'dollar', { expectSuccess: true });
       const wildcard = (await collect(sub)).filter((m) => m.topic.startsWith('$'));
       assert.deepEqual(wildcard, [], '# and +/status must not see $app/status');
       const direct = await collect(dollar);
@@ -107,10 +50,10 @@ for (const version of [4, 5] as const) {
     test('[MQTT-3.8.4-6] [MQTT-3.9.3-1] invalid filters are refused one by one in order, the valid ones granted (v5 0x8F, 3.1.1 0x80)', async () => {
       const sub = await open(gh.urls.mqtt, version, `invalid-sub-${version}`);
       const filters = ['ok/+', 'a/#/b', 'a+', '#/a', 'a/b#', '', 'ok/#', '$share/g', '$share//x', '$share/g+/x', '$share/g/'];
-      const granted = await subscribe(sub, filters.map((topic) => ({ topic, qos: 1 })));
+      const granted = await subscribe(sub, filters.map((topic) => ({ topic, qos: 1 })), { expectGranted: false });
       assert.deepEqual(granted, [1, failure, failure, failure, failure, failure, 1, failure, failure, failure, failure]);
       const pub = await open(gh.urls.mqtt, version, `invalid-pub-${version}`);
-      await publish(pub, 'ok/x', 'still subscribed');
+      await publishAcked(pub, 'ok/x', 'still subscribed', { expectSuccess: true });
       const got = await collect(sub);
       assert.equal(got.length, 1);
       sub.destroy();
@@ -128,10 +71,10 @@ for (const version of [4, 5] as const) {
 
     test('[MQTT-3.8.4-3] subscribing again to the same filter replaces the subscription (new QoS, one delivery)', async () => {
       const sub = await open(gh.urls.mqtt, version, `replace-sub-${version}`);
-      await subscribe(sub, [{ topic: `rep${version}/t`, qos: 0 }]);
-      await subscribe(sub, [{ topic: `rep${version}/t`, qos: 1 }]);
+      await subscribe(sub, [{ topic: `rep${version}/t`, qos: 0 }], { expectGranted: false });
+      await subscribe(sub, [{ topic: `rep${version}/t`, qos: 1 }], { expectGranted: false });
       const pub = await open(gh.urls.mqtt, version, `replace-pub-${version}`);
-      await publish(pub, `rep${version}/t`, 'x');
+      await publishAcked(pub, `rep${version}/t`, 'x', { expectSuccess: true });
       const got = await collect(sub);
       assert.equal(got.length, 1);
       assert.equal(got[0]?.qos, 1);
@@ -141,9 +84,9 @@ for (const version of [4, 5] as const) {
 
     test('[MQTT-3.3.4-2] overlapping subscriptions give one delivery at the highest granted QoS', async () => {
       const sub = await open(gh.urls.mqtt, version, `overlap-sub-${version}`);
-      await subscribe(sub, [{ topic: `ov${version}/+`, qos: 0 }, { topic: `ov${version}/#`, qos: 1 }, { topic: `ov${version}/t`, qos: 0 }]);
+      await subscribe(sub, [{ topic: `ov${version}/+`, qos: 0 }, { topic: `ov${version}/#`, qos: 1 }, { topic: `ov${version}/t`, qos: 0 }], { expectGranted: false });
       const pub = await open(gh.urls.mqtt, version, `overlap-pub-${version}`);
-      await publish(pub, `ov${version}/t`, 'x');
+      await publishAcked(pub, `ov${version}/t`, 'x', { expectSuccess: true });
       const got = await collect(sub);
       assert.equal(got.length, 1);
       assert.equal(got[0]?.qos, 1);
@@ -153,14 +96,14 @@ for (const version of [4, 5] as const) {
 
     test('[MQTT-3.10.4-1] [MQTT-3.10.4-2] [MQTT-3.10.4-5] [MQTT-3.11.3-1] UNSUBSCRIBE removes exactly matching filters; UNSUBACK even for unknown ones', async () => {
       const sub = await open(gh.urls.mqtt, version, `unsub-${version}`);
-      await subscribe(sub, [{ topic: `un${version}/+`, qos: 0 }, { topic: `un${version}/a`, qos: 0 }]);
+      await subscribe(sub, [{ topic: `un${version}/+`, qos: 0 }, { topic: `un${version}/a`, qos: 0 }], { expectGranted: false });
       sub.send({ cmd: 'unsubscribe', messageId: 900, unsubscriptions: [`un${version}/+`, `un${version}/#`] });
       const unsuback = await sub.expect('unsuback');
       assert.equal(unsuback.messageId, 900);
       if (version === 5) assert.deepEqual(unsuback.granted, [0x00, 0x11]);
       const pub = await open(gh.urls.mqtt, version, `unsub-pub-${version}`);
-      await publish(pub, `un${version}/a`, 'a');
-      await publish(pub, `un${version}/b`, 'b');
+      await publishAcked(pub, `un${version}/a`, 'a', { expectSuccess: true });
+      await publishAcked(pub, `un${version}/b`, 'b', { expectSuccess: true });
       const got = (await collect(sub)).map((m) => m.topic);
       assert.deepEqual(got, [`un${version}/a`], 'only the remaining exact subscription delivers');
       sub.destroy();
@@ -170,7 +113,7 @@ for (const version of [4, 5] as const) {
     test('a subscription beyond limits.maxSubscriptionsPerClient is refused (v5 0x97)', async () => {
       const sub = await open(gh.urls.mqtt, version, `quota-${version}`);
       const filters = Array.from({ length: 21 }, (_, i) => ({ topic: `q${version}/${i}`, qos: 0 as const }));
-      const granted = await subscribe(sub, filters);
+      const granted = await subscribe(sub, filters, { expectGranted: false });
       assert.deepEqual(granted.slice(0, 20), Array.from({ length: 20 }, () => 0));
       assert.equal(granted[20], version === 5 ? 0x97 : 0x80);
       sub.destroy();
@@ -189,10 +132,10 @@ describe('MQTT 5.0 subscription options and identifiers', () => {
 
   test('[MQTT-3.8.3-3] No Local: the publisher does not get its own message; others do', async () => {
     const self = await open(gh.urls.mqtt, 5, 'nolocal-self');
-    await subscribe(self, [{ topic: 'nl/t', qos: 1, nl: true }]);
+    await subscribe(self, [{ topic: 'nl/t', qos: 1, nl: true }], { expectGranted: false });
     const other = await open(gh.urls.mqtt, 5, 'nolocal-other');
-    await subscribe(other, [{ topic: 'nl/t', qos: 1, nl: true }]);
-    await publish(self, 'nl/t', 'mine');
+    await subscribe(other, [{ topic: 'nl/t', qos: 1, nl: true }], { expectGranted: false });
+    await publishAcked(self, 'nl/t', 'mine', { expectSuccess: true });
     assert.equal((await collect(self)).length, 0);
     assert.equal((await collect(other)).length, 1);
     self.destroy();
@@ -201,16 +144,16 @@ describe('MQTT 5.0 subscription options and identifiers', () => {
 
   test('[MQTT-3.3.4-3] [MQTT-3.3.4-4] one delivery for overlapping subscriptions carries every Subscription Identifier', async () => {
     const sub = await open(gh.urls.mqtt, 5, 'subid-sub');
-    await subscribe(sub, [{ topic: 'sid/+', qos: 0 }], { subscriptionIdentifier: 7 });
-    await subscribe(sub, [{ topic: 'sid/#', qos: 1 }], { subscriptionIdentifier: 268_435_455 });
-    await subscribe(sub, [{ topic: 'sid/t', qos: 0 }]);
+    await subscribe(sub, [{ topic: 'sid/+', qos: 0 }], { properties: { subscriptionIdentifier: 7 }, expectGranted: false });
+    await subscribe(sub, [{ topic: 'sid/#', qos: 1 }], { properties: { subscriptionIdentifier: 268_435_455 }, expectGranted: false });
+    await subscribe(sub, [{ topic: 'sid/t', qos: 0 }], { expectGranted: false });
     const pub = await open(gh.urls.mqtt, 5, 'subid-pub');
-    await publish(pub, 'sid/t', 'x');
+    await publishAcked(pub, 'sid/t', 'x', { expectSuccess: true });
     const got = await collect(sub);
     assert.equal(got.length, 1);
     const ids = got[0]?.properties?.subscriptionIdentifier;
     assert.deepEqual((Array.isArray(ids) ? ids : [ids]).sort((a, b) => Number(a) - Number(b)), [7, 268_435_455]);
-    await publish(pub, 'sid/t/deeper', 'y');
+    await publishAcked(pub, 'sid/t/deeper', 'y', { expectSuccess: true });
     const deeper = await collect(sub);
     assert.equal(deeper[0]?.properties?.subscriptionIdentifier, 268_435_455, 'only the matching subscription\'s identifier');
     sub.destroy();
@@ -219,10 +162,10 @@ describe('MQTT 5.0 subscription options and identifiers', () => {
 
   test('a subscription replaced without an identifier loses it', async () => {
     const sub = await open(gh.urls.mqtt, 5, 'subid-replace');
-    await subscribe(sub, [{ topic: 'sidr/t', qos: 0 }], { subscriptionIdentifier: 5 });
-    await subscribe(sub, [{ topic: 'sidr/t', qos: 0 }]);
+    await subscribe(sub, [{ topic: 'sidr/t', qos: 0 }], { properties: { subscriptionIdentifier: 5 }, expectGranted: false });
+    await subscribe(sub, [{ topic: 'sidr/t', qos: 0 }], { expectGranted: false });
     const pub = await open(gh.urls.mqtt, 5, 'subid-replace-pub');
-    await publish(pub, 'sidr/t', 'x');
+    await publishAcked(pub, 'sidr/t', 'x', { expectSuccess: true });
     const got = await collect(sub);
     assert.equal(got[0]?.properties?.subscriptionIdentifier, undefined);
     sub.destroy();
@@ -277,7 +220,7 @@ describe('Features turned off, MQTT 5.0', () => {
     assert.equal(connack.properties?.wildcardSubscriptionAvailable, false);
     assert.equal(connack.properties?.sharedSubscriptionAvailable, false);
     assert.equal(connack.properties?.subscriptionIdentifiersAvailable, false);
-    const granted = await subscribe(client, [{ topic: 'a/+', qos: 0 }, { topic: '$share/g/a', qos: 0 }, { topic: 'a/b', qos: 0 }]);
+    const granted = await subscribe(client, [{ topic: 'a/+', qos: 0 }, { topic: '$share/g/a', qos: 0 }, { topic: 'a/b', qos: 0 }], { expectGranted: false });
     assert.deepEqual(granted, [0xa2, 0x9e, 0]);
     client.destroy();
   });

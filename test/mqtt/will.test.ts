@@ -3,8 +3,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type mqttPacket from 'mqtt-packet';
-import { RawMqtt, RawMqttTimeout, type RawProtocolVersion } from '../helpers/raw-mqtt.ts';
-import { startTestBroker, type TestBroker } from '../conformance/test-broker.ts';
+import { assertQuiet, open, RawMqtt, startTestBroker, type RawProtocolVersion, type TestBroker } from '../helpers/index.js';
 
 let watcherId = 0;
 
@@ -17,21 +16,9 @@ async function watch(url: string, filter: string): Promise<RawMqtt> {
   return client;
 }
 
-/** Asserts that no PUBLISH arrives within `ms`. */
-async function assertQuiet(client: RawMqtt, ms: number): Promise<void> {
-  try {
-    const packet = await client.next(ms);
-    assert.fail(`expected nothing, got ${JSON.stringify(packet)}`);
-  } catch (error) {
-    if (!(error instanceof RawMqttTimeout)) throw error;
-  }
-}
-
-async function withWill(url: string, version: RawProtocolVersion, clientId: string, will: NonNullable<mqttPacket.IConnectPacket['will']>, extra: Partial<mqttPacket.IConnectPacket> = {}): Promise<RawMqtt> {
-  const client = await RawMqtt.connect(url, { protocolVersion: version });
-  const connack = await client.handshake({ clientId, will, ...extra });
-  assert.equal(version === 5 ? connack.reasonCode : connack.returnCode, 0);
-  return client;
+/** Connects `clientId` with a last will (and any other CONNECT fields in `extra`). */
+function withWill(url: string, version: RawProtocolVersion, clientId: string, will: NonNullable<mqttPacket.IConnectPacket['will']>, extra: Partial<mqttPacket.IConnectPacket> = {}): Promise<RawMqtt> {
+  return open(url, version, clientId, { will, ...extra });
 }
 
 describe('last will', () => {

@@ -1,14 +1,15 @@
 /**
  * Starts a broker for the conformance and MQTT black-box tests. Without hooks or timing overrides it
- * is the real Gatehouse (`startGatehouse`); with them, a Broker on a TCP listener, because
- * `startGatehouse` does not take hooks, Server Keep Alive or the CONNECT timeout.
+ * is the real Gatehouse (`startGatehouse`); with them, a bare Broker on a TCP listener, because
+ * `startGatehouse` has no Server Keep Alive or CONNECT timeout setting (the hook tests were written
+ * against the bare Broker and still run there).
  */
 import net from 'node:net';
 import type { AddressInfo } from 'node:net';
 import { Broker, type BrokerFeatures, type BrokerHooks, type BrokerLimits } from '../../packages/server/src/broker/index.ts';
 import { silentLogger } from '../../packages/server/src/core/index.ts';
 import { MemoryStore } from '../../packages/server/src/store/index.ts';
-import { startGatehouse } from '../helpers/index.ts';
+import { startGatehouse } from './start-gatehouse.js';
 
 export interface TestBrokerOptions {
   readonly limits?: Partial<BrokerLimits>;

@@ -3,7 +3,7 @@
  * connected all along still gets its messages, and a fresh client can connect and round-trip.
  */
 import assert from 'node:assert/strict';
-import { RawMqtt } from '../helpers/raw-mqtt.ts';
+import { RawMqtt } from './raw-mqtt.js';
 
 let nextId = 1;
 
