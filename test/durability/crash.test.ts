@@ -9,8 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { Packet } from 'mqtt-packet';
-import { startGatehouseProcess, type GatehouseProcess } from '../helpers/index.js';
-import { connectClient, RawClient, sleep, waitFor } from './fixtures.js';
+import { connectClient, connectWith, sleep, startGatehouseProcess, waitFor, type GatehouseProcess, type RawMqtt } from '../helpers/index.js';
 
 const ROUNDS = Number(process.env['GATEHOUSE_CRASH_ROUNDS'] ?? 20);
 const WINDOW = 64;
@@ -20,7 +19,6 @@ const LIMITS = { maxPublishRate: 0, maxQueuedMessages: 1_000_000, receiveMaximum
 
 interface Running {
   readonly process: GatehouseProcess;
-  readonly port: number;
   readonly url: string;
 }
 
@@ -42,7 +40,7 @@ async function start(): Promise<Running> {
   const gatehouse = await startGatehouseProcess({ home, args: ['--set', 'store.kind=sqlite', ...limits] });
   const url = gatehouse.endpoints.mqtt;
   if (url === undefined) throw new Error('gatehouse serve wrote no mqtt endpoint');
-  running = { process: gatehouse, url, port: Number(new URL(url).port) };
+  running = { process: gatehouse, url };
   return running;
 }
 
@@ -66,12 +64,12 @@ let nextNumber = 1;
  * them, until the socket closes (the broker was killed). Resolves with the socket's close once
  * publishing has started.
  */
-async function publishUntilKilled(port: number, round: Round): Promise<{ closed: Promise<void> }> {
-  const { client } = await RawClient.connect(port, { cmd: 'connect', clientId: `publisher-${round.name}`, protocolVersion: 4, clean: true, keepalive: 0 });
+async function publishUntilKilled(url: string, round: Round): Promise<{ closed: Promise<void> }> {
+  const { client } = await connectWith(url, 4, { clientId: `publisher-${round.name}` }, { waitMs: 5000 });
   const inflight = new Map<number, number>();
   let packetId = 0;
   const pump = (): void => {
-    while (!client.closed && inflight.size < WINDOW) {
+    while (!client.isClosed && inflight.size < WINDOW) {
       packetId = packetId === 0xffff ? 1 : packetId + 1;
       const number = nextNumber++;
       inflight.set(packetId, number);
@@ -89,7 +87,7 @@ async function publishUntilKilled(port: number, round: Round): Promise<{ closed:
     if (inflight.size === WINDOW / 2) setImmediate(pump);
   };
   pump();
-  return { closed: client.closedPromise };
+  return { closed: client.whenClosed() };
 }
 
 interface Collected {
@@ -173,7 +171,7 @@ describe('kill -9 while publishing (SQLite, child process)', { timeout: 180_000 
       const round: Round = { name: `r${index + 1}`, numbers: [], acked: new Set() };
       rounds.push(round);
       const delay = 10 + Math.floor(Math.random() * 400);
-      const publishing = await publishUntilKilled(server.port, round);
+      const publishing = await publishUntilKilled(server.url, round);
       await sleep(delay);
       await kill(server);
       await publishing.closed;
@@ -211,18 +209,15 @@ describe('kill -9 while publishing (SQLite, child process)', { timeout: 180_000 
       { clientId: 'live-v5', version: 5 as const, before: newCollected(), after: newCollected() },
       { clientId: 'live-v4', version: 4 as const, before: newCollected(), after: newCollected() },
     ];
-    const connectLive = (port: number, subscriber: typeof live[number], onPacket?: (packet: Packet, client: RawClient) => void) => RawClient.connect(port, {
-      cmd: 'connect',
+    const connectLive = (url: string, subscriber: typeof live[number], onPacket?: (packet: Packet, client: RawMqtt) => void) => connectWith(url, subscriber.version, {
       clientId: subscriber.clientId,
-      protocolVersion: subscriber.version,
       clean: false,
-      keepalive: 0,
       ...(subscriber.version === 5 ? { properties: { sessionExpiryInterval: 3600 } } : {}),
-    }, onPacket === undefined ? {} : { onPacket });
+    }, { waitMs: 5000, ...(onPacket === undefined ? {} : { onPacket }) });
     for (const subscriber of live) {
-      const { client } = await connectLive(server.port, subscriber);
+      const { client } = await connectLive(server.url, subscriber);
       client.send({ cmd: 'subscribe', messageId: 1, subscriptions: [{ topic: TOPIC, qos: 1 }] });
-      await client.next('suback');
+      await client.expect('suback');
       // Reads everything and acknowledges nothing: at the kill these are inflight or queued.
       client.onPacket = (packet) => {
         if (packet.cmd === 'publish') record(subscriber.before, packet.payload, packet.dup);
@@ -233,15 +228,15 @@ describe('kill -9 while publishing (SQLite, child process)', { timeout: 180_000 
     await marker.client.endAsync();
 
     const round: Round = { name: 'online', numbers: [], acked: new Set() };
-    const publishing = await publishUntilKilled(server.port, round);
+    const publishing = await publishUntilKilled(server.url, round);
     await sleep(150 + Math.floor(Math.random() * 250));
     await kill(server);
     await publishing.closed;
     server = await start();
 
-    const resumed: RawClient[] = [];
+    const resumed: RawMqtt[] = [];
     for (const subscriber of live) {
-      const { client, connack } = await connectLive(server.port, subscriber, (packet, raw) => {
+      const { client, connack } = await connectLive(server.url, subscriber, (packet, raw) => {
         if (packet.cmd !== 'publish') return;
         record(subscriber.after, packet.payload, packet.dup);
         raw.send({ cmd: 'puback', messageId: packet.messageId! });
@@ -291,15 +286,12 @@ describe('kill -9 while publishing (SQLite, child process)', { timeout: 180_000 
     await publisher.client.publishAsync('crash/retained/config', 'v7', { qos: 1, retain: true });
     await publisher.client.endAsync();
 
-    const { client: agent } = await RawClient.connect(server.port, {
-      cmd: 'connect',
+    const { client: agent } = await connectWith(server.url, 5, {
       clientId: 'agent-1',
-      protocolVersion: 5,
       clean: false,
-      keepalive: 0,
       properties: { sessionExpiryInterval: 60 },
       will: { topic: willTopic, payload: Buffer.from('gone'), qos: 1, retain: false, properties: { willDelayInterval: 3 } },
-    });
+    }, { waitMs: 5000 });
     // The agent drops off the network without DISCONNECT: its will is due in 3 s.
     agent.destroy();
     const droppedAt = Date.now();

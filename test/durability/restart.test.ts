@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { IPublishPacket } from 'mqtt';
-import { connectClient, RawClient, sleep, startInProcessBroker, waitFor, type InProcessBroker } from './fixtures.js';
+import { connectClient, connectWith, sleep, startGatehouse, waitFor, type TestGatehouse } from '../helpers/index.js';
 
 let home = '';
 let counter = 0;
@@ -22,22 +22,22 @@ after(async () => {
 });
 
 /** A fresh home (SQLite store) per test; `restart()` closes the broker gracefully and opens the same file again. */
-async function brokerOnFile(): Promise<{ current: () => InProcessBroker; restart: (downMs?: number) => Promise<InProcessBroker>; close: () => Promise<void> }> {
+async function brokerOnFile(): Promise<{ current: () => TestGatehouse; restart: (downMs?: number) => Promise<TestGatehouse>; close: () => Promise<void> }> {
   const path = join(home, `home-${++counter}`);
-  let server = await startInProcessBroker({ home: path });
+  let server = await startGatehouse({ store: 'sqlite', home: path });
   let open = true;
   return {
     current: () => server,
     async restart(downMs = 0) {
-      await server.close();
+      await server.stop();
       open = false;
       if (downMs > 0) await sleep(downMs);
-      server = await startInProcessBroker({ home: path });
+      server = await startGatehouse({ store: 'sqlite', home: path });
       open = true;
       return server;
     },
     async close() {
-      if (open) await server.close();
+      if (open) await server.stop();
       open = false;
     },
   };
@@ -49,7 +49,7 @@ describe('graceful restart on SQLite', () => {
   it('keeps sessions, subscriptions and the queue in order, for MQTT 5 and 3.1.1', async () => {
     const servers = await brokerOnFile();
     try {
-      let url = servers.current().url;
+      let url = servers.current().urls.mqtt;
       const v5 = await connectClient(url, { clientId: 'keeper-5', ...persistentV5 });
       await v5.client.subscribeAsync('order/#', { qos: 1 });
       await v5.client.endAsync();
@@ -61,7 +61,7 @@ describe('graceful restart on SQLite', () => {
       for (let i = 1; i <= 30; i++) await publisher.client.publishAsync(`order/${i % 3}`, String(i), { qos: 1 });
       await publisher.client.endAsync();
 
-      url = (await servers.restart()).url;
+      url = (await servers.restart()).urls.mqtt;
       const admin = servers.current().broker.admin;
       for (const clientId of ['keeper-5', 'keeper-4']) {
         const session = admin.getSession(clientId);
@@ -91,16 +91,16 @@ describe('graceful restart on SQLite', () => {
   it('completes an incoming QoS 2 exchange across a restart without delivering twice', async () => {
     const servers = await brokerOnFile();
     try {
-      let url = servers.current().url;
+      let url = servers.current().urls.mqtt;
       const watcher = await connectClient(url, { clientId: 'watcher', ...persistentV5 });
       const seen: IPublishPacket[] = [];
       watcher.client.on('message', (_t, _p, packet) => seen.push(packet));
       await watcher.client.subscribeAsync('q2/#', { qos: 1 });
 
-      const connect = { cmd: 'connect' as const, clientId: 'q2-sender', protocolVersion: 5 as const, clean: false, keepalive: 0, properties: { sessionExpiryInterval: 3600 } };
-      const first = await RawClient.connect(servers.current().port, connect);
+      const connect = { clientId: 'q2-sender', clean: false, properties: { sessionExpiryInterval: 3600 } };
+      const first = await connectWith(servers.current().urls.mqtt, 5, connect, { waitMs: 5000 });
       first.client.send({ cmd: 'publish', topic: 'q2/x', payload: Buffer.from('once'), qos: 2, messageId: 7, dup: false, retain: false });
-      const pubrec = await first.client.next('pubrec');
+      const pubrec = await first.client.expect('pubrec');
       assert.equal(pubrec.messageId, 7);
       await waitFor(() => seen.length === 1, 'the watcher to get the QoS 2 message');
       await waitFor(() => servers.current().broker.admin.getSession('watcher')?.inflight === 0, 'the watcher to acknowledge');
@@ -108,20 +108,20 @@ describe('graceful restart on SQLite', () => {
       first.client.destroy();
       await watcher.client.endAsync();
 
-      url = (await servers.restart()).url;
+      url = (await servers.restart()).urls.mqtt;
       const again = await connectClient(url, { clientId: 'watcher', ...persistentV5 }, (_t, _p, packet) => seen.push(packet));
-      const second = await RawClient.connect(servers.current().port, connect);
+      const second = await connectWith(servers.current().urls.mqtt, 5, connect, { waitMs: 5000 });
       assert.equal(second.connack.sessionPresent, true);
       // [MQTT-4.3.3-10] the resent PUBLISH is acknowledged again and not delivered again
       second.client.send({ cmd: 'publish', topic: 'q2/x', payload: Buffer.from('once'), qos: 2, messageId: 7, dup: true, retain: false });
-      assert.equal((await second.client.next('pubrec')).messageId, 7);
+      assert.equal((await second.client.expect('pubrec')).messageId, 7);
       second.client.send({ cmd: 'pubrel', messageId: 7 });
-      const pubcomp = await second.client.next('pubcomp');
+      const pubcomp = await second.client.expect('pubcomp');
       assert.equal(pubcomp.messageId, 7);
       assert.equal(pubcomp.reasonCode ?? 0, 0, 'PUBCOMP is a success: the broker knew packet id 7 after the restart');
       // A second PUBREL finds nothing: the id was released.
       second.client.send({ cmd: 'pubrel', messageId: 7 });
-      assert.equal((await second.client.next('pubcomp')).reasonCode, 0x92);
+      assert.equal((await second.client.expect('pubcomp')).reasonCode, 0x92);
       await sleep(300);
       assert.equal(seen.length, 1, 'the message was delivered exactly once');
       second.client.destroy();
@@ -129,9 +129,9 @@ describe('graceful restart on SQLite', () => {
 
       // The release itself was durable: after another restart the id is unknown.
       await servers.restart();
-      const third = await RawClient.connect(servers.current().port, connect);
+      const third = await connectWith(servers.current().urls.mqtt, 5, connect, { waitMs: 5000 });
       third.client.send({ cmd: 'pubrel', messageId: 7 });
-      assert.equal((await third.client.next('pubcomp')).reasonCode, 0x92);
+      assert.equal((await third.client.expect('pubcomp')).reasonCode, 0x92);
       third.client.destroy();
     } finally {
       await servers.close();
@@ -141,7 +141,7 @@ describe('graceful restart on SQLite', () => {
   it('keeps retained messages, and their removal', async () => {
     const servers = await brokerOnFile();
     try {
-      let url = servers.current().url;
+      let url = servers.current().urls.mqtt;
       const publisher = await connectClient(url, { clientId: 'retainer', protocolVersion: 5 });
       await publisher.client.publishAsync('cfg/a', 'alpha', { qos: 1, retain: true });
       await publisher.client.publishAsync('cfg/b', 'beta', { qos: 1, retain: true, properties: { contentType: 'text/plain' } });
@@ -149,7 +149,7 @@ describe('graceful restart on SQLite', () => {
       await publisher.client.publishAsync('cfg/c', '', { qos: 1, retain: true });
       await publisher.client.endAsync();
 
-      url = (await servers.restart()).url;
+      url = (await servers.restart()).urls.mqtt;
       const reader = await connectClient(url, { clientId: 'reader', protocolVersion: 5 });
       const got = new Map<string, IPublishPacket>();
       reader.client.on('message', (topic, _payload, packet) => got.set(topic, packet));
@@ -169,14 +169,14 @@ describe('graceful restart on SQLite', () => {
   it('counts session expiry across the time the broker was down', async () => {
     const servers = await brokerOnFile();
     try {
-      let url = servers.current().url;
+      let url = servers.current().urls.mqtt;
       for (const [clientId, expiry] of [['short', 3], ['mid', 6], ['long', 3600]] as const) {
         const { client } = await connectClient(url, { clientId, protocolVersion: 5, clean: false, properties: { sessionExpiryInterval: expiry } });
         await client.subscribeAsync(`exp/${clientId}`, { qos: 1 });
         await client.endAsync();
       }
       const disconnectedAt = Date.now();
-      url = (await servers.restart(3500)).url;
+      url = (await servers.restart(3500)).urls.mqtt;
       const admin = servers.current().broker.admin;
       await sleep(200);
       assert.equal(admin.getSession('short'), undefined, 'a 3 s session is gone after 3.5 s of downtime');

@@ -1,6 +1,7 @@
 /**
  * A small raw-socket MQTT client for black-box tests: it sends exactly the bytes or packets it is
- * given (malformed and out-of-order included) and lets a test await the next packet or the close.
+ * given (malformed and out-of-order included), never acknowledges on its own, and lets a test await
+ * the next packet or the close, or watch every packet as it arrives.
  */
 import { once } from 'node:events';
 import net from 'node:net';
@@ -19,6 +20,10 @@ export interface RawMqttOptions {
   readonly ca?: string | Buffer;
   /** Milliseconds to wait for the transport to open; default 5000. */
   readonly timeoutMs?: number;
+  /** Default wait of `next`, `expect`, `handshake` and `closed`, in milliseconds; default 3000. */
+  readonly waitMs?: number;
+  /** Sees every packet as it arrives, CONNACK included; see `RawMqtt.onPacket`. */
+  readonly onPacket?: (packet: Packet, client: RawMqtt) => void;
 }
 
 /** Thrown by `next` when no packet arrives in time, and by `next`/`closed` on unexpected outcomes. */
@@ -40,7 +45,13 @@ const DEFAULT_WAIT_MS = 3000;
  */
 export class RawMqtt {
   protocolVersion: RawProtocolVersion;
+  /**
+   * Called with each packet as it arrives, before it is queued for `next`. Set it (or the option)
+   * before CONNECT to see the PUBLISHes a resumed session sends in the same read as the CONNACK.
+   */
+  onPacket: ((packet: Packet, client: RawMqtt) => void) | undefined;
   readonly #stream: Duplex;
+  readonly #waitMs: number;
   readonly #parser: ReturnType<typeof mqttPacket.parser>;
   readonly #packets: Packet[] = [];
   #waiter: (() => void) | undefined;
@@ -48,11 +59,14 @@ export class RawMqtt {
   #parseError: Error | undefined;
   readonly #closedPromise: Promise<void>;
 
-  private constructor(stream: Duplex, protocolVersion: RawProtocolVersion) {
+  private constructor(stream: Duplex, protocolVersion: RawProtocolVersion, options: RawMqttOptions) {
     this.#stream = stream;
     this.protocolVersion = protocolVersion;
+    this.#waitMs = options.waitMs ?? DEFAULT_WAIT_MS;
+    this.onPacket = options.onPacket;
     this.#parser = mqttPacket.parser({ protocolVersion });
     this.#parser.on('packet', (packet: Packet) => {
+      this.onPacket?.(packet, this);
       this.#packets.push(packet);
       this.#wake();
     });
@@ -108,7 +122,7 @@ export class RawMqtt {
       default:
         throw new TypeError(`Cannot connect to ${url}: unsupported scheme ${target.protocol}`);
     }
-    return new RawMqtt(stream, options.protocolVersion ?? 4);
+    return new RawMqtt(stream, options.protocolVersion ?? 4, options);
   }
 
   /** Sends a packet encoded for this connection's protocol version. */
@@ -116,10 +130,29 @@ export class RawMqtt {
     this.write(mqttPacket.generate(packet, { protocolVersion: this.protocolVersion }));
   }
 
-  /** Sends bytes as given. */
-  write(bytes: Buffer | Uint8Array): void {
-    if (this.#isClosed || this.#stream.destroyed) return;
-    this.#stream.write(bytes);
+  /** Sends bytes as given; false when the transport's buffer is full (await `drained()` then). */
+  write(bytes: Buffer | Uint8Array): boolean {
+    if (this.#isClosed || this.#stream.destroyed) return true;
+    return this.#stream.write(bytes);
+  }
+
+  /** Resolves once the transport's write buffer has drained, or the connection closed. */
+  drained(): Promise<void> {
+    if (this.#isClosed || !this.#stream.writableNeedDrain) return Promise.resolve();
+    return new Promise((resolve) => {
+      const done = (): void => {
+        this.#stream.off('drain', done);
+        this.#stream.off('close', done);
+        resolve();
+      };
+      this.#stream.once('drain', done);
+      this.#stream.once('close', done);
+    });
+  }
+
+  /** Stops reading: the kernel buffers fill and the server sees a client that does not read. */
+  pause(): void {
+    this.#stream.pause();
   }
 
   /** Sends bytes written as hex, spaces allowed: `sendHex('c0 00')`. */
@@ -134,7 +167,7 @@ export class RawMqtt {
   }
 
   /** The next packet; rejects when none arrives within `timeoutMs` or the connection closes first. */
-  async next(timeoutMs = DEFAULT_WAIT_MS): Promise<Packet> {
+  async next(timeoutMs = this.#waitMs): Promise<Packet> {
     const deadline = Date.now() + timeoutMs;
     for (;;) {
       const packet = this.#packets.shift();
@@ -155,7 +188,7 @@ export class RawMqtt {
   }
 
   /** Resolves with the packets received before the server closed; rejects if it stays open. */
-  async closed(timeoutMs = DEFAULT_WAIT_MS): Promise<Packet[]> {
+  async closed(timeoutMs = this.#waitMs): Promise<Packet[]> {
     let timer: NodeJS.Timeout | undefined;
     const timeout = new Promise<'timeout'>((resolve) => {
       timer = setTimeout(() => resolve('timeout'), timeoutMs);
@@ -164,6 +197,11 @@ export class RawMqtt {
     clearTimeout(timer);
     if (outcome === 'timeout') throw new RawMqttTimeout(`Connection still open after ${timeoutMs} ms`);
     return this.#packets.splice(0);
+  }
+
+  /** Resolves when the connection closes, however long that takes. */
+  whenClosed(): Promise<void> {
+    return this.#closedPromise;
   }
 
   /** True once the server (or we) closed the connection. */

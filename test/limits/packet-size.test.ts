@@ -1,19 +1,17 @@
 /** Maximum packet size inbound: an oversized packet ends only its own connection. */
 import assert from 'node:assert/strict';
-import { once } from 'node:events';
-import net from 'node:net';
 import { after, before, describe, it } from 'node:test';
-import { connectClient, RawClient, startInProcessBroker, type InProcessBroker } from '../durability/fixtures.js';
+import { connectClient, connectWith, RawMqtt, startGatehouse, type TestGatehouse } from '../helpers/index.js';
 
 const MAX = 1024;
-let server: InProcessBroker;
+let server: TestGatehouse;
 
 before(async () => {
-  server = await startInProcessBroker({ limits: { maxPacketSize: MAX } });
+  server = await startGatehouse({ limits: { maxPacketSize: MAX } });
 });
 
 after(async () => {
-  await server.close();
+  await server.stop();
 });
 
 function bigPublish(size: number) {
@@ -22,40 +20,37 @@ function bigPublish(size: number) {
 
 describe('maxPacketSize', () => {
   it('tells MQTT 5 clients its maximum in CONNACK and answers a larger PUBLISH with DISCONNECT 0x95', async () => {
-    const { client, connack } = await RawClient.connect(server.port, { cmd: 'connect', clientId: 'big-5', protocolVersion: 5, clean: true, keepalive: 0 });
+    const { client, connack } = await connectWith(server.urls.mqtt, 5, { clientId: 'big-5' }, { waitMs: 5000 });
     assert.equal(connack.properties?.maximumPacketSize, MAX);
     // Just under the limit passes.
     client.send({ ...bigPublish(MAX - 64), qos: 1, messageId: 1 });
-    assert.equal((await client.next('puback')).messageId, 1);
+    assert.equal((await client.expect('puback')).messageId, 1);
     client.send(bigPublish(MAX + 1));
-    const disconnect = await client.next('disconnect');
+    const disconnect = await client.expect('disconnect');
     // [MQTT-3.2.2-15] a packet above the Maximum Packet Size is answered with 0x95 Packet too large
     assert.equal(disconnect.reasonCode, 0x95);
-    await client.waitClosed();
+    await client.closed();
   });
 
   it('closes a 3.1.1 connection that sends a larger packet', async () => {
-    const { client, connack } = await RawClient.connect(server.port, { cmd: 'connect', clientId: 'big-4', protocolVersion: 4, clean: true, keepalive: 0 });
+    const { client, connack } = await connectWith(server.urls.mqtt, 4, { clientId: 'big-4' }, { waitMs: 5000 });
     assert.equal(connack.returnCode, 0);
     client.send(bigPublish(64 * 1024));
-    await client.waitClosed();
-    assert.equal(client.received.some((packet) => packet.cmd === 'disconnect'), false);
+    const rest = await client.closed();
+    assert.equal(rest.some((packet) => packet.cmd === 'disconnect'), false);
   });
 
   it('refuses an oversized CONNECT and stays up for everyone else', async () => {
-    const watcher = await connectClient(server.url, { clientId: 'bystander', protocolVersion: 5 });
+    const watcher = await connectClient(server.urls.mqtt, { clientId: 'bystander', protocolVersion: 5 });
     for (const protocolVersion of [4, 5] as const) {
-      const socket = net.connect(server.port, '127.0.0.1');
-      await once(socket, 'connect');
-      const big = new RawClient(socket, protocolVersion);
+      const big = await RawMqtt.connect(server.urls.mqtt, { protocolVersion, waitMs: 5000 });
       big.send({ cmd: 'connect', clientId: 'big-connect', protocolVersion, clean: true, keepalive: 0, username: 'u'.repeat(2 * MAX) });
-      await big.waitClosed();
       // Its version was never read, so no CONNACK (3.1.1 would have said "not authorized", wrongly).
-      assert.deepEqual(big.received, []);
+      assert.deepEqual(await big.closed(), []);
     }
     // The bystander's connection still works, and new clients are served.
     await watcher.client.subscribeAsync('still/here', { qos: 1 });
-    const fresh = await connectClient(server.url, { clientId: 'after-big', protocolVersion: 5 });
+    const fresh = await connectClient(server.urls.mqtt, { clientId: 'after-big', protocolVersion: 5 });
     await fresh.client.publishAsync('still/here', 'ok', { qos: 1 });
     await fresh.client.endAsync();
     await watcher.client.endAsync();

@@ -1,23 +1,25 @@
 /** Publish rate per client: excess pauses reading, so messages still arrive, but no faster than the rate. */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { connectClient, RawClient, sleep, startInProcessBroker, waitFor } from '../durability/fixtures.js';
+import { connectClient, connectWith, sleep, startGatehouse, waitFor } from '../helpers/index.js';
 
 const RATE = 100;
 const COUNT = 300;
 
 /** Offers COUNT messages at about 1000/s and returns when each reached a subscriber (ms after the first). */
 async function measure(maxPublishRate: number, qos: 0 | 1): Promise<{ arrivals: number[]; publisherOpen: boolean; acks: number }> {
-  const server = await startInProcessBroker({ limits: { maxPublishRate } });
+  const server = await startGatehouse({ limits: { maxPublishRate } });
   try {
     const arrivals: number[] = [];
-    const sub = await connectClient(server.url, { clientId: 'rate-sub' }, () => arrivals.push(Date.now()));
+    const sub = await connectClient(server.urls.mqtt, { clientId: 'rate-sub' }, () => arrivals.push(Date.now()));
     await sub.client.subscribeAsync('rate/#', { qos: 1 });
-    const { client } = await RawClient.connect(server.port, { cmd: 'connect', clientId: 'rate-pub', protocolVersion: 4, clean: true, keepalive: 0 });
     let acks = 0;
-    client.onPacket = (packet) => {
-      if (packet.cmd === 'puback') acks++;
-    };
+    const { client } = await connectWith(server.urls.mqtt, 4, { clientId: 'rate-pub' }, {
+      waitMs: 5000,
+      onPacket: (packet) => {
+        if (packet.cmd === 'puback') acks++;
+      },
+    });
     for (let sent = 0; sent < COUNT; sent += 10) {
       // QoS 1 stays under the broker's Receive Maximum (100 unacknowledged).
       if (qos === 1) await waitFor(() => sent - acks <= 50, 'PUBACKs to keep up', 10_000);
@@ -27,13 +29,13 @@ async function measure(maxPublishRate: number, qos: 0 | 1): Promise<{ arrivals: 
       await sleep(10);
     }
     await waitFor(() => arrivals.length >= COUNT, `all ${COUNT} messages (got ${arrivals.length})`, 15_000);
-    const publisherOpen = !client.closed;
+    const publisherOpen = !client.isClosed;
     client.destroy();
     await sub.client.endAsync();
     const first = arrivals[0]!;
     return { arrivals: arrivals.map((at) => at - first), publisherOpen, acks };
   } finally {
-    await server.close();
+    await server.stop();
   }
 }
 

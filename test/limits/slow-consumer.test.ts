@@ -5,7 +5,7 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { connectClient, RawClient, sleep, startInProcessBroker, type InProcessBroker } from '../durability/fixtures.js';
+import { connectClient, connectWith, sleep, startGatehouse, type TestGatehouse } from '../helpers/index.js';
 
 const TIMEOUT_MS = 1500;
 const QUEUE = 1000;
@@ -18,36 +18,38 @@ const FLOOD_BYTES = 400 * 1024 * 1024;
  */
 const RSS_BOUND = 192 * 1024 * 1024;
 
-let server: InProcessBroker;
+let server: TestGatehouse;
 
 before(async () => {
-  server = await startInProcessBroker({
+  server = await startGatehouse({
     limits: { maxWriteBuffer: 256 * 1024, slowConsumerTimeoutMs: TIMEOUT_MS, maxQueuedMessages: QUEUE, maxPublishRate: 0 },
   });
 });
 
 after(async () => {
-  await server.close();
+  await server.stop();
 });
 
 describe('slow consumer', () => {
   it('keeps memory bounded and disconnects a client that does not read', async () => {
     const counters = server.broker.admin.counters;
-    const slow = await RawClient.connect(server.port, { cmd: 'connect', clientId: 'slow', protocolVersion: 5, clean: false, keepalive: 0, properties: { sessionExpiryInterval: 600 } });
+    const slow = await connectWith(server.urls.mqtt, 5, { clientId: 'slow', clean: false, properties: { sessionExpiryInterval: 600 } }, { waitMs: 5000 });
     slow.client.send({ cmd: 'subscribe', messageId: 1, subscriptions: [{ topic: 'flood/#', qos: 1 }] });
-    await slow.client.next('suback');
+    await slow.client.expect('suback');
     // From here on the client never reads: the kernel buffers fill, then the broker's.
-    slow.client.socket.pause();
+    slow.client.pause();
 
     let bystanderGot = 0;
-    const bystander = await connectClient(server.url, { clientId: 'bystander' }, () => bystanderGot++);
+    const bystander = await connectClient(server.urls.mqtt, { clientId: 'bystander' }, () => bystanderGot++);
     await bystander.client.subscribeAsync('flood/#', { qos: 0 });
 
-    const { client: publisher } = await RawClient.connect(server.port, { cmd: 'connect', clientId: 'flooder', protocolVersion: 4, clean: true, keepalive: 0 });
     let acks = 0;
-    publisher.onPacket = (packet) => {
-      if (packet.cmd === 'puback') acks++;
-    };
+    const { client: publisher } = await connectWith(server.urls.mqtt, 4, { clientId: 'flooder' }, {
+      waitMs: 5000,
+      onPacket: (packet) => {
+        if (packet.cmd === 'puback') acks++;
+      },
+    });
     global.gc?.();
     const rssBefore = process.memoryUsage().rss;
     let rssPeak = rssBefore;
@@ -64,16 +66,15 @@ describe('slow consumer', () => {
     let sent = 0;
     let qos1 = 0;
     try {
-      for (let offered = 0; offered < FLOOD_BYTES && !publisher.closed; offered += PAYLOAD.length) {
+      for (let offered = 0; offered < FLOOD_BYTES && !publisher.isClosed; offered += PAYLOAD.length) {
         sent++;
         const qos = sent % 2 === 0 ? 1 : 0;
         if (qos === 1) {
           qos1++;
           // Stay under the broker's Receive Maximum.
-          while (qos1 - acks > 50 && !publisher.closed) await sleep(1);
+          while (qos1 - acks > 50 && !publisher.isClosed) await sleep(1);
         }
-        const ok = publisher.socket.write(encodePublish(qos, sent));
-        if (!ok) await new Promise((resolve) => publisher.socket.once('drain', resolve));
+        if (!publisher.write(encodePublish(qos, sent))) await publisher.drained();
         if (Date.now() - started > 20_000) break;
       }
       const deadline = Date.now() + TIMEOUT_MS + 3000;
@@ -96,7 +97,7 @@ describe('slow consumer', () => {
     assert.ok(queuedPeak <= QUEUE, `queued messages peaked at ${queuedPeak}`);
     assert.ok(growth < RSS_BOUND, `rss grew by ${(growth / 1048576).toFixed(1)} MiB`);
     assert.ok(bystanderGot > 0, 'a reading subscriber kept getting messages');
-    assert.equal(publisher.closed, false, 'the publisher was not punished for the slow consumer');
+    assert.equal(publisher.isClosed, false, 'the publisher was not punished for the slow consumer');
 
     publisher.destroy();
     slow.client.destroy();
