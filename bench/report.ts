@@ -155,14 +155,14 @@ export function targetStatus(result: BenchResult): TargetStatus[] {
   for (const scenario of result.scenarios) {
     for (const key of primary[scenario.name] ?? []) {
       const r = ratio(scenario.name, key, metric(scenario.name, 'gatehouse', key), metric(scenario.name, 'aedes', key));
-      statuses.push({ target: `${scenario.name} ${key}: >= 3x Aedes`, measured: formatRatio(r), met: r === undefined ? undefined : r >= 3 });
+      statuses.push({ target: `${scenario.name} ${key}: >= 3x Aedes`, ...judge(r, 3, metric(scenario.name, 'gatehouse', key)) });
     }
   }
   for (const [name, minimum] of Object.entries(mosquittoTargets)) {
     if (find(name) === undefined) continue;
     for (const key of primary[name] ?? []) {
       const r = ratio(name, key, metric(name, 'gatehouse', key), metric(name, 'mosquitto', key));
-      statuses.push({ target: `${name} ${key}: >= ${minimum.toFixed(1)}x Mosquitto`, measured: formatRatio(r), met: r === undefined ? undefined : r >= minimum });
+      statuses.push({ target: `${name} ${key}: >= ${minimum.toFixed(1)}x Mosquitto`, ...judge(r, minimum, metric(name, 'gatehouse', key)) });
     }
   }
   const limits: ReadonlyArray<readonly [string, string, number, string]> = [
@@ -176,6 +176,12 @@ export function targetStatus(result: BenchResult): TargetStatus[] {
     statuses.push({ target: label, measured: value === undefined ? '-' : value.toFixed(2), met: value === undefined ? undefined : value <= maximum });
   }
   return statuses;
+}
+
+/** A ratio against its minimum; a Gatehouse figure of NaN means the run was incomplete, which fails. */
+function judge(r: number | undefined, minimum: number, gatehouse: number | undefined): { measured: string; met: boolean | undefined } {
+  if (gatehouse !== undefined && Number.isNaN(gatehouse)) return { measured: 'incomplete', met: false };
+  return { measured: formatRatio(r), met: r === undefined ? undefined : r >= minimum };
 }
 
 export function markdownReport(result: BenchResult): string {

@@ -336,6 +336,10 @@ async function drain(job: DrainJob): Promise<void> {
   const started = now();
   let last = started;
   const timer = setTimeout(finish, job.timeoutMs);
+  // A broker that stopped sending (dropped the rest) is reported at once, not after the timeout.
+  const idle = setInterval(() => {
+    if (now() - last > 5000) finish();
+  }, 500);
   const client = await RawClient.open({
     target: job.target,
     clientId: `bench-drain-${process.pid}`,
@@ -349,6 +353,7 @@ async function drain(job: DrainJob): Promise<void> {
   });
   await finished;
   clearTimeout(timer);
+  clearInterval(idle);
   await client.close();
   send({ type: 'drained', seconds: (last - started) / 1000, received });
 }

@@ -41,6 +41,23 @@ export function percentile(sorted: readonly number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
 }
 
+/**
+ * Lets what is in flight arrive before counting losses: polls until everything sent has arrived,
+ * or nothing more arrived for a second, or 15 s passed (a broker may hold a long backlog).
+ */
+async function settle(context: RunContext, fanout: number): Promise<Snapshot[]> {
+  const deadline = now() + 15_000;
+  let snapshots = await snapshotAll(context, false);
+  let lastProgress = now();
+  while (now() < deadline && sum(snapshots, 'received') < sum(snapshots, 'sent') * fanout && now() - lastProgress < 1000) {
+    await sleep(100);
+    const next = await snapshotAll(context, false);
+    if (sum(next, 'received') > sum(snapshots, 'received')) lastProgress = now();
+    snapshots = next;
+  }
+  return snapshots;
+}
+
 export async function runPubSub(context: RunContext, plan: PubSubPlan): Promise<Metrics> {
   const { workers, broker } = context;
   await prepare(context, plan.jobs);
@@ -72,9 +89,7 @@ export async function runPubSub(context: RunContext, plan: PubSubPlan): Promise<
     const cpuAfter = cpuSeconds(broker.pid);
     const seconds = (now() - startedAt) / 1000;
     const stopped = await Promise.all(workers.map((worker) => worker.ask({ type: 'stop' }, 'stopped', 30_000)));
-    // Let what is in flight arrive before counting losses.
-    await sleep(context.quick ? 200 : 1000);
-    const final = await snapshotAll(context, false);
+    const final = await settle(context, plan.fanout);
     const latencies = stopped.flatMap((reply) => reply.latencies).sort((a, b) => a - b);
     const delivered = sum(after, 'received') - sum(before, 'received');
     const sentTotal = sum(final, 'sent');
