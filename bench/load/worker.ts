@@ -3,7 +3,7 @@
  * counts and times messages as told over IPC. Several run at once so that the load is spread over
  * cores and open-file limits; one job at a time, then it waits for the next.
  */
-import { performance } from 'node:perf_hooks';
+import { now } from '../clock.js';
 import type { FromWorker, Job, PubSubJob, Snapshot, StormJob, DrainJob, ToWorker } from './messages.js';
 import { PublishTemplate, RawClient } from './raw-client.js';
 
@@ -28,7 +28,6 @@ interface Publisher {
 
 const SAMPLE_CAP = 100_000;
 
-const now = (): number => performance.timeOrigin + performance.now();
 
 function send(message: FromWorker): void {
   process.send?.(message);

@@ -2,6 +2,7 @@
  * The scenarios, in the order they run (one-to-one first: `latency` paces itself from Mosquitto's
  * one-to-one rate in the same run). `--quick` keeps each shape and cuts clients and time.
  */
+import { now, sleep } from '../clock.js';
 import { cpuSeconds, memory } from '../proc-stats.js';
 import type { Flow, Job, PublisherSpec, PubSubJob, SubscriberSpec, Target } from '../load/messages.js';
 import { prepare, runPubSub } from './run-pubsub.js';
@@ -10,8 +11,6 @@ import type { Metrics, RunContext, Scenario } from './scenario.js';
 export type { Metrics, RunContext, Scenario } from './scenario.js';
 
 const PAYLOAD = 64;
-const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
-const now = (): number => performance.timeOrigin + performance.now();
 
 function target(context: RunContext, tls = false): Target {
   const { broker } = context;

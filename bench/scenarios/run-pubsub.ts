@@ -2,6 +2,7 @@
  * The shared throughput run: hand each worker its part, start, skip a warm-up, then measure
  * messages delivered, the broker's CPU seconds and latency over a fixed window.
  */
+import { now, sleep } from '../clock.js';
 import { cpuSeconds, memory } from '../proc-stats.js';
 import type { PubSubJob, Snapshot } from '../load/messages.js';
 import type { Metrics, RunContext } from './scenario.js';
@@ -15,8 +16,6 @@ export interface PubSubPlan {
   readonly measureSeconds: number;
 }
 
-const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
-const now = (): number => performance.timeOrigin + performance.now();
 
 /** Sends each worker its job and waits until every client is connected and subscribed. */
 export async function prepare(context: RunContext, jobs: readonly PubSubJob[] | readonly import('../load/messages.js').Job[], timeoutMs = 300_000): Promise<void> {
