@@ -101,7 +101,8 @@ try {
     result.scenarios.push(entry);
     for (const name of selectedBrokers) {
       const dir = join(root, `${scenario.name}-${name}`);
-      const profileDir = join(values.out, 'profiles', `${scenario.name}`);
+      // Outside the repository: profiles are megabytes and belong to one machine and moment.
+      const profileDir = join(tmpdir(), 'gatehouse-bench-profiles', scenario.name);
       const started = performance.now();
       try {
         if (values.profile) await mkdir(profileDir, { recursive: true });
