@@ -5,7 +5,8 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { assertQuiet, open, publishAcked, RawMqtt, startBystander, startTestBroker, subscribe, type TestBroker } from '../helpers/index.js';
+import { assertQuiet, open, publishAcked, RawMqtt, startBystander, startGatehouse, startTestBroker, subscribe, type TestBroker, type TestGatehouse } from '../helpers/index.js';
+import mqtt from 'mqtt';
 
 for (const version of [4, 5] as const) {
   const label = version === 5 ? 'MQTT 5.0' : 'MQTT 3.1.1';
@@ -203,4 +204,43 @@ describe('Retain not available', () => {
     await bystander.check();
     bystander.close();
   });
+});
+
+describe('Many retained messages for one new subscription', () => {
+  const COUNT = 20_000;
+  let gh: TestGatehouse;
+  before(async () => {
+    // A small socket buffer bound: the retained backlog must wait for 'drain', not drop.
+    gh = await startGatehouse({ limits: { maxWriteBuffer: 64 * 1024, maxPublishRate: 0 } });
+    const publisher = await mqtt.connectAsync(gh.urls.mqtt, { protocolVersion: 5 });
+    const payload = Buffer.alloc(100, 7);
+    for (let i = 0; i < COUNT; i++) publisher.publish(`many/${i % 100}/${i}`, payload, { qos: 0, retain: true });
+    // PUBLISHes are handled in order, so the PUBACK of a last QoS 1 one means all are stored.
+    await publisher.publishAsync('many/last', 'last', { qos: 1, retain: true });
+    await publisher.endAsync();
+  });
+  after(async () => {
+    await gh.stop();
+  });
+
+  for (const qos of [0, 1] as const) {
+    test(`a QoS ${qos} subscription to "many/#" receives all ${COUNT + 1} retained messages, none dropped by the socket bound or the queue bound`, async () => {
+      const client = await mqtt.connectAsync(gh.urls.mqtt, { protocolVersion: 5, clean: true });
+      const topics = new Set<string>();
+      const done = new Promise<void>((resolve) => {
+        client.on('message', (topic, _payload, packet) => {
+          assert.equal(packet.retain, true);
+          topics.add(topic);
+          if (topics.size === COUNT + 1) resolve();
+        });
+      });
+      await client.subscribeAsync('many/#', { qos });
+      await done;
+      assert.equal(topics.size, COUNT + 1);
+      const drops = gh.broker.admin.counters.drops;
+      assert.equal(drops['slow-consumer'] ?? 0, 0);
+      assert.equal(drops['queue-full'] ?? 0, 0);
+      await client.endAsync();
+    });
+  }
 });

@@ -15,6 +15,9 @@ export type ConnectionState = 'connecting' | 'authenticating' | 'connected' | 'c
 
 let nextConnectionId = 1;
 
+/** Above the socket's high-water mark (16 KiB), so a write past it has already asked for 'drain'. */
+const BULK_WRITE_BYTES = 64 * 1024;
+
 export class Connection {
   readonly id = nextConnectionId++;
   readonly peer: PeerInfo;
@@ -185,11 +188,20 @@ export class Connection {
     }
   }
 
+  /** True while enough waits in the socket that bulk senders (retained backlogs) should wait for 'drain'. */
+  get writeBufferFull(): boolean {
+    return this.#socket.writableLength >= BULK_WRITE_BYTES;
+  }
+
   #onDrain(): void {
-    if (!this.congested) return;
-    this.congested = false;
-    if (!this.#paused) this.#socket.resume();
-    if (this.session !== undefined) this.ctx.drainSession(this.session);
+    const session = this.session;
+    if (this.congested) {
+      this.congested = false;
+      if (!this.#paused) this.#socket.resume();
+      if (session !== undefined) this.ctx.drainSession(session);
+    } else if (session !== undefined && session.retainedBacklog.length > 0) {
+      this.ctx.drainSession(session);
+    }
   }
 
   send(packet: Packet): void {

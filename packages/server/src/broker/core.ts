@@ -11,7 +11,7 @@ import { GroupCommit, type BrokerStore, type RetainedMessage, type StoreOp, type
 import { Connection } from './connection.js';
 import type { ArmedWill, BrokerContext } from './context.js';
 import { defaultFeatures, defaultLimits } from './defaults.js';
-import { deliver, drain } from './delivery.js';
+import { deliveredForm, deliver, drain, pumpRetained } from './delivery.js';
 import type { BrokerHooks } from './hooks.js';
 import { PublishEncoder } from './publish-encoder.js';
 import { RetainedStore } from './retained.js';
@@ -300,6 +300,8 @@ export class BrokerCore implements BrokerContext {
     }
     if (!ownsSession) return;
     session.connection = undefined;
+    // Retained messages are owed only on SUBSCRIBE; what was not sent is not sent on a later connection.
+    session.retainedBacklog.length = 0;
     if (session.expiryInterval === 0) {
       // [MQTT-3.1.2-?] a session with expiry 0 ends with its connection
       this.#endSession(session);
@@ -488,20 +490,22 @@ export class BrokerCore implements BrokerContext {
       deliver(this, session, message);
       return;
     }
-    deliver(this, session, withForm(message, qos, retain, subscriptionIds));
+    deliver(this, session, deliveredForm(message, qos, retain, subscriptionIds));
   }
 
   sendRetained(subscription: SessionSubscription): void {
-    const now = this.now();
-    const messages = this.retained.match(subscription.topicFilter, now);
-    if (messages.length > 0) this.counters.retainedMessages = this.retained.size;
+    const messages = this.retained.match(subscription.topicFilter, this.now());
+    this.counters.retainedMessages = this.retained.size;
+    if (messages.length === 0) return;
     const options = subscription.options;
-    const ids = options.subscriptionIdentifier === undefined ? undefined : [options.subscriptionIdentifier];
-    for (const message of messages) {
-      const qos = message.qos < options.qos ? message.qos : options.qos;
-      // Retained messages sent for a new subscription keep RETAIN set (5.0 3.3.1.3; 3.1.1: [MQTT-3.3.1-8])
-      deliver(this, subscription.session, withForm(message, qos, true, ids));
-    }
+    const session = subscription.session;
+    session.retainedBacklog.push({
+      messages,
+      index: 0,
+      qos: options.qos,
+      subscriptionIds: options.subscriptionIdentifier === undefined ? undefined : [options.subscriptionIdentifier],
+    });
+    if (session.retainedBacklog.length === 1) pumpRetained(this, session);
   }
 
   drainSession(session: Session): void {
@@ -539,15 +543,6 @@ export class BrokerCore implements BrokerContext {
       }
     }
   }
-}
-
-function withForm(message: StoredMessage, qos: 0 | 1 | 2, retain: boolean, subscriptionIds: readonly number[] | undefined): StoredMessage {
-  const properties = subscriptionIds === undefined ? message.properties : { ...message.properties, subscriptionIdentifiers: subscriptionIds };
-  const form: StoredMessage = { topic: message.topic, payload: message.payload, qos, retain };
-  const extra: { properties?: StoredMessage['properties']; expiresAt?: number } = {};
-  if (properties !== undefined) extra.properties = properties;
-  if (message.expiresAt !== undefined) extra.expiresAt = message.expiresAt;
-  return Object.assign(form, extra);
 }
 
 export type { ArmedWill };

@@ -53,10 +53,55 @@ function enqueue(ctx: BrokerContext, session: Session, entry: OutgoingEntry): vo
   if (session.persistent) ctx.persist({ kind: 'outgoing.add', clientId: session.clientId, entry: { seq: entry.seq, state: 'queued', message: entry.message } });
 }
 
+/**
+ * Sends retained messages owed to new subscriptions while the socket has room and (for QoS 1/2) the
+ * window is free, so a subscription to `#` over 100,000 retained topics neither drops messages nor
+ * buffers them all at once. Picks up again on 'drain' and on acknowledgements.
+ */
+export function pumpRetained(ctx: BrokerContext, session: Session): void {
+  const connection = session.connection;
+  const backlog = session.retainedBacklog;
+  if (connection === undefined) {
+    backlog.length = 0;
+    return;
+  }
+  const now = ctx.now();
+  while (backlog.length > 0) {
+    const batch = backlog[0]!;
+    while (batch.index < batch.messages.length) {
+      if (connection.congested || connection.writeBufferFull) return;
+      const message = batch.messages[batch.index]!;
+      const qos = message.qos < batch.qos ? message.qos : batch.qos;
+      if (qos > 0 && (session.queue.length > 0 || session.inflight.size >= connection.sendWindow)) return;
+      batch.index++;
+      // A retained message replaced or cleared since the subscription is no longer owed.
+      if (ctx.retained.get(message.topic, now) !== message) continue;
+      // Retained messages sent for a new subscription keep RETAIN set (5.0 3.3.1.3; 3.1.1: [MQTT-3.3.1-8])
+      deliver(ctx, session, deliveredForm(message, qos, true, batch.subscriptionIds));
+    }
+    backlog.shift();
+  }
+}
+
+/** The message as one subscriber gets it: its QoS, retain flag and subscription identifiers. */
+export function deliveredForm(message: StoredMessage, qos: 0 | 1 | 2, retain: boolean, subscriptionIds: readonly number[] | undefined): StoredMessage {
+  const properties = subscriptionIds === undefined ? message.properties : { ...message.properties, subscriptionIdentifiers: subscriptionIds };
+  const form: StoredMessage = { topic: message.topic, payload: message.payload, qos, retain };
+  const extra: { properties?: StoredMessage['properties']; expiresAt?: number } = {};
+  if (properties !== undefined) extra.properties = properties;
+  if (message.expiresAt !== undefined) extra.expiresAt = message.expiresAt;
+  return Object.assign(form, extra);
+}
+
 /** Sends queued entries while the window and the socket allow; drops the expired ones. */
 export function drain(ctx: BrokerContext, session: Session): void {
   const connection = session.connection;
   if (connection === undefined) return;
+  drainQueue(ctx, session, connection);
+  if (session.retainedBacklog.length > 0) pumpRetained(ctx, session);
+}
+
+function drainQueue(ctx: BrokerContext, session: Session, connection: NonNullable<Session['connection']>): void {
   const now = ctx.now();
   while (session.queue.length > 0 && !connection.congested && session.inflight.size < connection.sendWindow) {
     const entry = session.queue.shift()!;

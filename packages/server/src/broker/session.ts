@@ -14,6 +14,14 @@ export interface OutgoingEntry {
   readonly message: StoredMessage;
 }
 
+/** Retained messages owed to a new subscription, sent as the socket and the window allow. */
+export interface RetainedBacklog {
+  readonly messages: readonly StoredMessage[];
+  index: number;
+  readonly qos: 0 | 1 | 2;
+  readonly subscriptionIds: readonly number[] | undefined;
+}
+
 /** A subscription of a session; the router stores these objects, so identity matters. */
 export interface SessionSubscription {
   readonly kind: 'session';
@@ -42,6 +50,8 @@ export class Session {
   readonly queue: OutgoingEntry[] = [];
   /** Sent and unacknowledged QoS 1/2 entries by packet id, in send order. */
   readonly inflight = new Map<number, OutgoingEntry>();
+  /** Retained messages still to send for new subscriptions, oldest subscription first. */
+  readonly retainedBacklog: RetainedBacklog[] = [];
   /** QoS 2 packet ids from the client whose PUBREL is awaited. */
   readonly incomingQos2 = new Set<number>();
   /** Whether the session has been written to the store (so later changes must be too). */
