@@ -1,3 +1,4 @@
 /** The Kysely BrokerStore shared by the SQLite and PostgreSQL factories. */
 export { SqlBrokerStore, type SqlBrokerStoreOptions } from './sql-store.js';
 export type { BrokerDatabase, SqlDialectName } from './schema.js';
+export { messageColumns } from './row-codec.js';
