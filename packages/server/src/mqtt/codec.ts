@@ -1,6 +1,6 @@
 /**
- * The packet codec: `mqtt-packet` behind one module, with the bounds the library leaves to us
- * (maximum packet size, checked as soon as the fixed header is read, before the body is buffered).
+ * The packet codec: `mqtt-packet` behind one module, with the checks the library leaves to us.
+ * Framing, the maximum packet size and the hot-path decoders live in packet-reader.ts.
  */
 import { isUtf8 } from 'node:buffer';
 import mqttPacket from 'mqtt-packet';
@@ -29,8 +29,6 @@ export type {
 export type ProtocolVersion = 3 | 4 | 5;
 
 interface ParserInternals {
-  _stateCounter: number;
-  packet: { length: number };
   _pos: number;
   _list: { slice(start: number, end: number): Buffer };
   _parseString(): string | null;
@@ -43,64 +41,19 @@ export function varIntSize(value: number): number {
 }
 
 /**
- * Reads packets from a byte stream. Calls `onPacket` synchronously for each complete packet and
- * `onError` once with a ProtocolError for the first malformed or oversized one; nothing after it.
+ * The library parser with the checks `mqtt-packet` leaves to us: well-formed UTF-8 without U+0000 in
+ * every string, non-zero packet ids, no repeated properties. The packet reader feeds it whole frames.
  */
-export class PacketReader {
-  readonly #parser: ReturnType<typeof mqttPacket.parser>;
-  readonly #maxPacketSize: number;
-  #failed = false;
-  readonly #onError: (error: ProtocolError) => void;
-
-  constructor(
-    maxPacketSize: number,
-    onPacket: (packet: Packet) => void,
-    onError: (error: ProtocolError) => void,
-  ) {
-    this.#maxPacketSize = maxPacketSize;
-    this.#onError = onError;
-    this.#parser = mqttPacket.parser();
-    checkStrings(this.#parser as unknown as ParserInternals);
-    this.#parser.on('packet', (packet: Packet) => {
-      if (this.#failed) return;
-      // A packet that arrived whole within one chunk never left the parser waiting at its header.
-      const error = this.#checkSize(packet.length ?? 0) ?? checkPacket(packet);
-      if (error === undefined) onPacket(packet);
-      else {
-        this.#failed = true;
-        onError(error);
-      }
-    });
-    this.#parser.on('error', (error: Error) => {
-      if (this.#failed) return;
-      this.#failed = true;
-      onError(toProtocolError(error));
-    });
-  }
-
-  push(chunk: Buffer): void {
-    if (this.#failed) return;
-    this.#parser.parse(chunk);
-    // The library buffers a whole body before parsing it; refuse oversized ones at the header.
-    const internals = this.#parser as unknown as ParserInternals;
-    if (internals._stateCounter === 2 && !this.#failed) {
-      const error = this.#checkSize(internals.packet.length);
-      if (error !== undefined) {
-        this.#failed = true;
-        this.#onError(error);
-      }
-    }
-  }
-
-  #checkSize(length: number): ProtocolError | undefined {
-    if (1 + varIntSize(length) + length <= this.#maxPacketSize) return undefined;
-    // [MQTT-3.2.2-15] a packet larger than the Maximum Packet Size is a protocol error
-    return new ProtocolError(ReasonCode.PacketTooLarge, `Packet of ${length} bytes exceeds the maximum packet size of ${this.#maxPacketSize} bytes`);
-  }
-
-  get failed(): boolean {
-    return this.#failed;
-  }
+export function createLibraryParser(onPacket: (packet: Packet) => void, onError: (error: ProtocolError) => void): ReturnType<typeof mqttPacket.parser> {
+  const parser = mqttPacket.parser();
+  checkStrings(parser as unknown as ParserInternals);
+  parser.on('packet', (packet: Packet) => {
+    const error = checkPacket(packet);
+    if (error === undefined) onPacket(packet);
+    else onError(error);
+  });
+  parser.on('error', (error: Error) => onError(toProtocolError(error)));
+  return parser;
 }
 
 /**
