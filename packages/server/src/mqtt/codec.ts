@@ -113,7 +113,27 @@ function toProtocolError(error: Error): ProtocolError {
   return new ProtocolError(ReasonCode.MalformedPacket, `Malformed packet: ${message}`);
 }
 
+const ACK_TYPES: Readonly<Record<string, number>> = { puback: 0x40, pubrec: 0x50, pubrel: 0x62, pubcomp: 0x70 };
+const PINGRESP = Buffer.from([0xd0, 0x00]);
+
 /** Encodes one packet for a connection of the given protocol version. */
 export function encodePacket(packet: Packet, protocolVersion: ProtocolVersion): Buffer {
+  switch (packet.cmd) {
+    case 'puback':
+    case 'pubrec':
+    case 'pubrel':
+    case 'pubcomp':
+      // The hot path's acknowledgements: success without properties is the 2-byte form in every
+      // version (MQTT 5 3.4.2.1: the reason code 0x00 may be left out when there are no properties).
+      if (!packet.reasonCode && packet.properties === undefined) {
+        const id = packet.messageId ?? 0;
+        return Buffer.from([ACK_TYPES[packet.cmd]!, 0x02, id >> 8, id & 0xff]);
+      }
+      break;
+    case 'pingresp':
+      return PINGRESP;
+    default:
+      break;
+  }
   return mqttPacket.generate(packet, { protocolVersion });
 }
