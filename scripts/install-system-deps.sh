@@ -1,11 +1,12 @@
 #!/usr/bin/env bash
-# Installs the Debian packages the test suite drives as real peers: mosquitto-clients (mosquitto_pub
+# Installs the Debian packages the test suite drives as real peers: mosquitto (the benchmark peer), mosquitto-clients (mosquitto_pub
 # and mosquitto_sub), tinyproxy (an HTTP CONNECT proxy), openssl and curl. Installs only what is
 # missing, so it is quick on a machine that already has them. Needs root (or sudo).
 set -euo pipefail
 
 # command on PATH => Debian package that provides it
 declare -A wanted=(
+  [mosquitto]=mosquitto
   [mosquitto_pub]=mosquitto-clients
   [mosquitto_sub]=mosquitto-clients
   [tinyproxy]=tinyproxy

@@ -45,6 +45,7 @@ function allTestFiles() {
   const dirs = [
     ...packages.flatMap((name) => [join(root, 'packages', name, 'src'), join(root, 'packages', name, 'test')]),
     join(root, 'test'),
+    join(root, 'bench'),
     join(root, 'scripts'),
   ];
   return [...new Set(dirs.flatMap(listTestFiles))].sort();
