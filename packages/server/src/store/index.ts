@@ -4,5 +4,8 @@
  * store/postgres, which only app/ imports.
  */
 export type * from './ports.js';
+export type * from './identity-ports.js';
+export { MAX_CERTIFICATE_PAGE } from './identity-ports.js';
 export { MemoryStore, MemoryTables, type MemoryStoreOptions } from './memory/index.js';
+export { MemoryIdentityStore, MemoryIdentityTables, type MemoryIdentityStoreOptions } from './memory/index.js';
 export { GroupCommit, type GroupCommitOptions, type GroupCommitStats } from './group-commit.js';

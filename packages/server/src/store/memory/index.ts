@@ -1,2 +1,4 @@
 /** The in-memory BrokerStore. */
 export { MemoryStore, MemoryTables, type MemoryStoreOptions } from './memory-store.js';
+/** The in-memory IdentityStore. */
+export { MemoryIdentityStore, MemoryIdentityTables, type MemoryIdentityStoreOptions } from './memory-identity-store.js';

@@ -3,6 +3,7 @@ import { Migrator, type Kysely, type Migration, type MigrationProvider } from 'k
 import { GatehouseError } from '../../core/index.js';
 import type { SqlDialectName } from '../sql/schema.js';
 import { initialMigration } from './0001-initial.js';
+import { identityMigration } from './0002-identity.js';
 
 /** Our own bookkeeping tables, so a database shared with another Kysely app keeps the two apart. */
 const MIGRATION_TABLE = 'gatehouse_migration';
@@ -12,6 +13,7 @@ const MIGRATION_LOCK_TABLE = 'gatehouse_migration_lock';
 export function brokerStoreMigrations(dialect: SqlDialectName): Record<string, Migration> {
   return {
     '0001-initial': initialMigration(dialect),
+    '0002-identity': identityMigration(dialect),
   };
 }
 

@@ -1,2 +1,3 @@
 /** The PostgreSQL store. Only app/ imports this folder. */
 export { createPostgresStore, type PostgresStoreOptions } from './postgres-store.js';
+export { createPostgresIdentityStore } from './postgres-identity-store.js';

@@ -1,2 +1,3 @@
 /** The embedded SQLite store. Only app/ imports this folder. */
 export { createSqliteStore, type SqliteStoreOptions } from './sqlite-store.js';
+export { createSqliteIdentityStore } from './sqlite-identity-store.js';

@@ -1,0 +1,430 @@
+/**
+ * The IdentityStore on Kysely, shared by SQLite and PostgreSQL, with its table types. Single-use tokens
+ * and revocation rest on conditional UPDATEs, which both dialects run atomically per row.
+ */
+import { sql, type Kysely, type Selectable } from 'kysely';
+import { GatehouseError } from '../../core/index.js';
+import {
+  certificateConflict,
+  checkPageLimit,
+  revokedConflict,
+  tokenConflict,
+  type CaRecord,
+  type CaStatus,
+  type CertificatePage,
+  type CertificateQuery,
+  type CertificateRecord,
+  type CertificateStatus,
+  type IdentityStore,
+  type IdentityStoreBackend,
+  type PreProvisioningHook,
+  type ProvisioningTemplateBody,
+  type ProvisioningTemplateRecord,
+  type RegistrationTokenRecord,
+  type RevokedEntry,
+  type TokenConsumption,
+} from '../identity-ports.js';
+import { migrateToLatest } from '../migrations/index.js';
+import { compareText, toNumber, toOptionalNumber } from './row-codec.js';
+import type { BigIntColumn, NullableBigIntColumn, SqlDialectName } from './schema.js';
+
+type Mutable<T> = { -readonly [K in keyof T]: T[K] };
+
+export interface CaCertificatesTable {
+  tenant: string;
+  id: string;
+  certificate_pem: string;
+  kind: string;
+  status: string;
+  auto_registration: number;
+  provisioning_template: string | null;
+  created_at: BigIntColumn;
+  subject: string;
+  not_after: BigIntColumn;
+}
+
+export interface DeviceCertificatesTable {
+  id: string;
+  tenant: string;
+  thing: string | null;
+  status: string;
+  certificate_pem: string;
+  ca_id: string;
+  serial_number: string;
+  subject: string;
+  not_before: BigIntColumn;
+  not_after: BigIntColumn;
+  issued_by: string;
+  created_at: BigIntColumn;
+  updated_at: BigIntColumn;
+  revoked_at: NullableBigIntColumn;
+}
+
+export interface RegistrationTokensTable {
+  jti: string;
+  tenant: string;
+  thing: string;
+  expires_at: BigIntColumn;
+  created_at: BigIntColumn;
+  consumed_at: NullableBigIntColumn;
+}
+
+export interface ProvisioningTemplatesTable {
+  tenant: string;
+  name: string;
+  /** The template as JSON text. */
+  body: string;
+  enabled: number;
+  /** PreProvisioningHook as JSON text. */
+  pre_provisioning_hook: string | null;
+  created_at: BigIntColumn;
+  updated_at: BigIntColumn;
+}
+
+/** The identity tables (migration 0002); they live beside the broker's in the same database. */
+export interface IdentityDatabase {
+  ca_certificates: CaCertificatesTable;
+  device_certificates: DeviceCertificatesTable;
+  registration_tokens: RegistrationTokensTable;
+  provisioning_templates: ProvisioningTemplatesTable;
+}
+
+export interface SqlIdentityStoreOptions {
+  /** The broker store's database; a Kysely with more tables than these works too. */
+  readonly db: Kysely<IdentityDatabase>;
+  readonly dialect: SqlDialectName;
+  /** PostgreSQL schema holding the tables (the connections' search_path must point at it). */
+  readonly schema?: string;
+  /** Whether `close()` destroys `db`; default true. False when the broker store owns the connection. */
+  readonly ownsDatabase?: boolean;
+}
+
+function reasonOf(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
+
+function oneOf<T extends string>(value: string, allowed: readonly T[], what: string): T {
+  if ((allowed as readonly string[]).includes(value)) return value as T;
+  throw new TypeError(`Cannot read stored ${what} "${value}"`);
+}
+
+const CA_KINDS = ['gatehouse', 'customer'] as const;
+const CA_STATUSES = ['ACTIVE', 'INACTIVE'] as const;
+const CERTIFICATE_STATUSES = ['ACTIVE', 'INACTIVE', 'REVOKED', 'PENDING_ACTIVATION'] as const;
+const ORIGINS = ['gatehouse', 'customer-ca', 'jitp', 'fleet-provisioning', 'register'] as const;
+
+function caFromRow(row: Selectable<CaCertificatesTable>): CaRecord {
+  const ca: Mutable<CaRecord> = {
+    id: row.id,
+    tenant: row.tenant,
+    certificatePem: row.certificate_pem,
+    kind: oneOf(row.kind, CA_KINDS, 'CA kind'),
+    status: oneOf(row.status, CA_STATUSES, 'CA status'),
+    autoRegistration: row.auto_registration !== 0,
+    createdAt: toNumber(row.created_at),
+    subject: row.subject,
+    notAfter: toNumber(row.not_after),
+  };
+  if (row.provisioning_template !== null) ca.provisioningTemplate = row.provisioning_template;
+  return ca;
+}
+
+function certificateFromRow(row: Selectable<DeviceCertificatesTable>): CertificateRecord {
+  const record: Mutable<CertificateRecord> = {
+    id: row.id,
+    tenant: row.tenant,
+    status: oneOf(row.status, CERTIFICATE_STATUSES, 'certificate status'),
+    certificatePem: row.certificate_pem,
+    caId: row.ca_id,
+    serialNumber: row.serial_number,
+    subject: row.subject,
+    notBefore: toNumber(row.not_before),
+    notAfter: toNumber(row.not_after),
+    issuedBy: oneOf(row.issued_by, ORIGINS, 'certificate origin'),
+    createdAt: toNumber(row.created_at),
+    updatedAt: toNumber(row.updated_at),
+  };
+  if (row.thing !== null) record.thing = row.thing;
+  const revokedAt = toOptionalNumber(row.revoked_at);
+  if (revokedAt !== undefined) record.revokedAt = revokedAt;
+  return record;
+}
+
+function templateFromRow(row: Selectable<ProvisioningTemplatesTable>): ProvisioningTemplateRecord {
+  const template: Mutable<ProvisioningTemplateRecord> = {
+    tenant: row.tenant,
+    name: row.name,
+    body: JSON.parse(row.body) as ProvisioningTemplateBody,
+    enabled: row.enabled !== 0,
+    createdAt: toNumber(row.created_at),
+    updatedAt: toNumber(row.updated_at),
+  };
+  if (row.pre_provisioning_hook !== null) template.preProvisioningHook = JSON.parse(row.pre_provisioning_hook) as PreProvisioningHook;
+  return template;
+}
+
+/**
+ * An IdentityStore on SQL. Reads that return lists sort in JavaScript, never by database collation;
+ * certificate pages are cut in SQL on an id column that compares bytewise on both dialects.
+ *
+ * @example
+ * const identity = new SqlIdentityStore({ db, dialect: 'sqlite' });
+ * await identity.open();
+ * const page = await identity.listCertificates('default', { status: 'ACTIVE', limit: 100 });
+ */
+export class SqlIdentityStore implements IdentityStoreBackend {
+  readonly #db: Kysely<IdentityDatabase>;
+  readonly #options: SqlIdentityStoreOptions;
+  /** True for the store handed to a transaction's function. */
+  readonly #inTransaction: boolean;
+  #closed = false;
+
+  constructor(options: SqlIdentityStoreOptions, inTransaction = false) {
+    this.#db = options.db;
+    this.#options = options;
+    this.#inTransaction = inTransaction;
+  }
+
+  async open(): Promise<void> {
+    this.#assertOpen();
+    const { dialect } = this.#options;
+    try {
+      const schema = dialect === 'postgres' ? (this.#options.schema ?? (await this.#currentSchema())) : undefined;
+      await migrateToLatest(this.#db as Kysely<unknown>, { dialect, ...(schema === undefined ? {} : { schema }) });
+    } catch (error) {
+      if (error instanceof GatehouseError) throw error;
+      throw new GatehouseError('STORE_UNAVAILABLE', { reason: `cannot open the ${dialect} identity store: ${reasonOf(error)}` }, { cause: error });
+    }
+  }
+
+  async close(): Promise<void> {
+    if (this.#closed || this.#inTransaction) return;
+    this.#closed = true;
+    if (this.#options.ownsDatabase !== false) await this.#db.destroy();
+  }
+
+  putCa(ca: CaRecord): Promise<void> {
+    const row = {
+      tenant: ca.tenant,
+      id: ca.id,
+      certificate_pem: ca.certificatePem,
+      kind: ca.kind,
+      status: ca.status,
+      auto_registration: ca.autoRegistration ? 1 : 0,
+      provisioning_template: ca.provisioningTemplate ?? null,
+      created_at: ca.createdAt,
+      subject: ca.subject,
+      not_after: ca.notAfter,
+    };
+    return this.#query('register CA', async (db) => {
+      const { tenant: _tenant, id: _id, ...rest } = row;
+      await db.insertInto('ca_certificates').values(row).onConflict((oc) => oc.columns(['tenant', 'id']).doUpdateSet(rest)).execute();
+    });
+  }
+
+  getCa(tenant: string, id: string): Promise<CaRecord | undefined> {
+    return this.#query('read CA', async (db) => {
+      const row = await db.selectFrom('ca_certificates').selectAll().where('tenant', '=', tenant).where('id', '=', id).executeTakeFirst();
+      return row === undefined ? undefined : caFromRow(row);
+    });
+  }
+
+  listCas(tenant: string): Promise<CaRecord[]> {
+    return this.#query('list CAs', async (db) => {
+      const rows = await db.selectFrom('ca_certificates').selectAll().where('tenant', '=', tenant).execute();
+      return rows.map(caFromRow).sort((a, b) => compareText(a.id, b.id));
+    });
+  }
+
+  setCaStatus(tenant: string, id: string, status: CaStatus): Promise<CaRecord> {
+    return this.#query('change CA status', async (db) => {
+      const row = await db
+        .updateTable('ca_certificates')
+        .set({ status })
+        .where('tenant', '=', tenant)
+        .where('id', '=', id)
+        .returningAll()
+        .executeTakeFirst();
+      if (row === undefined) throw new GatehouseError('NOT_FOUND', { what: 'CA certificate', id });
+      return caFromRow(row);
+    });
+  }
+
+  putCertificate(record: CertificateRecord): Promise<void> {
+    return this.#query('register certificate', async (db) => {
+      // DO NOTHING rather than catching a unique violation: on PostgreSQL a failed statement would
+      // abort the surrounding transaction, and the caller may want to carry on after a CONFLICT.
+      const result = await db
+        .insertInto('device_certificates')
+        .values({
+          id: record.id,
+          tenant: record.tenant,
+          thing: record.thing ?? null,
+          status: record.status,
+          certificate_pem: record.certificatePem,
+          ca_id: record.caId,
+          serial_number: record.serialNumber,
+          subject: record.subject,
+          not_before: record.notBefore,
+          not_after: record.notAfter,
+          issued_by: record.issuedBy,
+          created_at: record.createdAt,
+          updated_at: record.updatedAt,
+          revoked_at: record.revokedAt ?? null,
+        })
+        .onConflict((oc) => oc.column('id').doNothing())
+        .executeTakeFirst();
+      if (Number(result.numInsertedOrUpdatedRows ?? 0) === 0) throw certificateConflict(record.id);
+    });
+  }
+
+  getCertificate(id: string): Promise<CertificateRecord | undefined> {
+    return this.#query('read certificate', async (db) => {
+      const row = await db.selectFrom('device_certificates').selectAll().where('id', '=', id).executeTakeFirst();
+      return row === undefined ? undefined : certificateFromRow(row);
+    });
+  }
+
+  setCertificateStatus(id: string, status: CertificateStatus, at: number): Promise<CertificateRecord | undefined> {
+    return this.#query('change certificate status', async (db) => {
+      // The status test sits in the UPDATE itself, so a concurrent revoke can never be overwritten.
+      const row = await db
+        .updateTable('device_certificates')
+        .set({ status, updated_at: at, revoked_at: status === 'REVOKED' ? at : null })
+        .where('id', '=', id)
+        .where('status', '<>', 'REVOKED')
+        .returningAll()
+        .executeTakeFirst();
+      if (row !== undefined) return certificateFromRow(row);
+      const current = await db.selectFrom('device_certificates').selectAll().where('id', '=', id).executeTakeFirst();
+      if (current === undefined) return undefined;
+      if (status === 'REVOKED') return certificateFromRow(current);
+      throw revokedConflict(id, status);
+    });
+  }
+
+  async listCertificates(tenant: string, query: CertificateQuery): Promise<CertificatePage> {
+    checkPageLimit(query.limit);
+    return this.#query('list certificates', async (db) => {
+      let select = db.selectFrom('device_certificates').selectAll().where('tenant', '=', tenant);
+      if (query.thing !== undefined) select = select.where('thing', '=', query.thing);
+      if (query.status !== undefined) select = select.where('status', '=', query.status);
+      if (query.caId !== undefined) select = select.where('ca_id', '=', query.caId);
+      if (query.cursor !== undefined) select = select.where('id', '>', query.cursor);
+      // One row more than asked tells whether another page follows.
+      const rows = await select.orderBy('id').limit(query.limit + 1).execute();
+      const items = rows.slice(0, query.limit).map(certificateFromRow);
+      const last = items.at(-1);
+      return rows.length > query.limit && last !== undefined ? { items, nextCursor: last.id } : { items };
+    });
+  }
+
+  listRevoked(tenant: string, caId: string): Promise<RevokedEntry[]> {
+    return this.#query('list revoked certificates', async (db) => {
+      const rows = await db
+        .selectFrom('device_certificates')
+        .select(['serial_number', 'revoked_at', 'updated_at'])
+        .where('tenant', '=', tenant)
+        .where('ca_id', '=', caId)
+        .where('status', '=', 'REVOKED')
+        .execute();
+      return rows
+        .map((row) => ({ serialNumber: row.serial_number, revokedAt: toOptionalNumber(row.revoked_at) ?? toNumber(row.updated_at) }))
+        .sort((a, b) => compareText(a.serialNumber, b.serialNumber));
+    });
+  }
+
+  recordToken(token: RegistrationTokenRecord): Promise<void> {
+    return this.#query('record registration token', async (db) => {
+      const result = await db
+        .insertInto('registration_tokens')
+        .values({ jti: token.jti, tenant: token.tenant, thing: token.thing, expires_at: token.expiresAt, created_at: token.createdAt, consumed_at: null })
+        .onConflict((oc) => oc.column('jti').doNothing())
+        .executeTakeFirst();
+      if (Number(result.numInsertedOrUpdatedRows ?? 0) === 0) throw tokenConflict(token.jti);
+    });
+  }
+
+  consumeToken(jti: string, at: number): Promise<TokenConsumption> {
+    return this.#query('consume registration token', async (db) => {
+      // One conditional UPDATE decides: PostgreSQL makes a concurrent second updater wait for the row
+      // lock and re-check `consumed_at IS NULL` (then 0 rows); SQLite runs one writer at a time.
+      const result = await db
+        .updateTable('registration_tokens')
+        .set({ consumed_at: at })
+        .where('jti', '=', jti)
+        .where('consumed_at', 'is', null)
+        .where('expires_at', '>', at)
+        .executeTakeFirst();
+      if (Number(result.numUpdatedRows) === 1) return 'consumed';
+      const row = await db.selectFrom('registration_tokens').select(['consumed_at']).where('jti', '=', jti).executeTakeFirst();
+      if (row === undefined) return 'unknown';
+      return row.consumed_at !== null ? 'already-used' : 'expired';
+    });
+  }
+
+  putTemplate(template: ProvisioningTemplateRecord): Promise<void> {
+    const row = {
+      tenant: template.tenant,
+      name: template.name,
+      body: JSON.stringify(template.body),
+      enabled: template.enabled ? 1 : 0,
+      pre_provisioning_hook: template.preProvisioningHook === undefined ? null : JSON.stringify(template.preProvisioningHook),
+      created_at: template.createdAt,
+      updated_at: template.updatedAt,
+    };
+    return this.#query('save provisioning template', async (db) => {
+      const { tenant: _tenant, name: _name, ...rest } = row;
+      await db.insertInto('provisioning_templates').values(row).onConflict((oc) => oc.columns(['tenant', 'name']).doUpdateSet(rest)).execute();
+    });
+  }
+
+  getTemplate(tenant: string, name: string): Promise<ProvisioningTemplateRecord | undefined> {
+    return this.#query('read provisioning template', async (db) => {
+      const row = await db.selectFrom('provisioning_templates').selectAll().where('tenant', '=', tenant).where('name', '=', name).executeTakeFirst();
+      return row === undefined ? undefined : templateFromRow(row);
+    });
+  }
+
+  listTemplates(tenant: string): Promise<ProvisioningTemplateRecord[]> {
+    return this.#query('list provisioning templates', async (db) => {
+      const rows = await db.selectFrom('provisioning_templates').selectAll().where('tenant', '=', tenant).execute();
+      return rows.map(templateFromRow).sort((a, b) => compareText(a.name, b.name));
+    });
+  }
+
+  deleteTemplate(tenant: string, name: string): Promise<boolean> {
+    return this.#query('delete provisioning template', async (db) => {
+      const result = await db.deleteFrom('provisioning_templates').where('tenant', '=', tenant).where('name', '=', name).executeTakeFirst();
+      return Number(result.numDeletedRows) > 0;
+    });
+  }
+
+  async transaction<T>(fn: (tx: IdentityStore) => Promise<T>): Promise<T> {
+    this.#assertOpen();
+    if (this.#inTransaction) return fn(this);
+    return this.#db.transaction().execute((trx) => fn(new SqlIdentityStore({ ...this.#options, db: trx }, true)));
+  }
+
+  /** Runs one verb; driver failures become STORE_UNAVAILABLE naming the action, GatehouseErrors pass through. */
+  async #query<T>(action: string, body: (db: Kysely<IdentityDatabase>) => Promise<T>): Promise<T> {
+    this.#assertOpen();
+    try {
+      return await body(this.#db);
+    } catch (error) {
+      if (error instanceof GatehouseError || error instanceof TypeError) throw error;
+      throw new GatehouseError('STORE_UNAVAILABLE', { reason: `cannot ${action}: ${reasonOf(error)}` }, { cause: error });
+    }
+  }
+
+  async #currentSchema(): Promise<string> {
+    const result = await sql<{ schema: string | null }>`SELECT current_schema() AS schema`.execute(this.#db);
+    const schema = result.rows[0]?.schema;
+    if (schema == null) throw new Error('the search_path names no existing schema');
+    return schema;
+  }
+
+  #assertOpen(): void {
+    if (this.#closed) throw new GatehouseError('STORE_UNAVAILABLE', { reason: 'the store is closed' });
+  }
+}
