@@ -60,7 +60,7 @@ export class Connection {
   readonly #reader: PacketReader;
   #corked = false;
   /** Acknowledgements that wait for the group commit, in order; `#ackReady` of them are covered by the registered callback. */
-  readonly #pendingAcks: Packet[] = [];
+  readonly #pendingAcks: (Packet | (() => void))[] = [];
   #ackReady = 0;
   readonly #flushAcks = (): void => this.#onAcksCommitted();
   #tokens: number;
@@ -270,11 +270,24 @@ export class Connection {
     }
   }
 
+  /** Runs `task` right after the acknowledgements queued so far have been sent (or now, if none wait). */
+  afterAcknowledgements(task: () => void): void {
+    if (this.#pendingAcks.length === 0) {
+      task();
+      return;
+    }
+    this.#pendingAcks.push(task);
+  }
+
   #onAcksCommitted(): void {
     const ready = this.#ackReady;
     const acks = this.#pendingAcks.splice(0, ready);
     this.#ackReady = 0;
     for (const ack of acks) {
+      if (typeof ack === 'function') {
+        if (!this.closed) ack();
+        continue;
+      }
       if (ack.cmd === 'puback') this.inboundInflight--;
       this.send(ack);
     }

@@ -26,6 +26,7 @@ export function handleSubscribe(connection: Connection, packet: SubscribePacket)
       throw new ProtocolError(ReasonCode.ProtocolError, 'Subscription Identifier must be a single value from 1 to 268435455');
     }
   }
+  const mark = ctx.persistMark();
   const granted: number[] = [];
   const added: SessionSubscription[] = [];
   const isNew: boolean[] = [];
@@ -91,13 +92,22 @@ export function handleSubscribe(connection: Connection, packet: SubscribePacket)
     }
     granted.push(qos);
   }
-  // [MQTT-3.8.4-1] [MQTT-3.8.4-2] SUBACK with the same packet id, one code per filter in order [MQTT-3.8.4-6] [MQTT-3.9.3-1]
-  connection.send({ cmd: 'suback', messageId: packet.messageId ?? 0, granted });
-  for (let i = 0; i < added.length; i++) {
-    const subscription = added[i]!;
+  // [MQTT-3.8.4-1] [MQTT-3.8.4-2] SUBACK with the same packet id, one code per filter in order [MQTT-3.8.4-6] [MQTT-3.9.3-1].
+  // A persistent session's subscription is durable before the client hears it exists: a SUBACK lost
+  // to a crash is a subscription the client would never know to make again.
+  const durable = ctx.persistMark() !== mark;
+  connection.acknowledge({ cmd: 'suback', messageId: packet.messageId ?? 0, granted }, durable);
+  const owed = added.filter((subscription, i) => {
     const handling = subscription.options.retainHandling;
     // [MQTT-3.3.1-9] [MQTT-3.3.1-10] [MQTT-3.3.1-11] retained messages after SUBACK; Retain Handling 1 only for new ones, 2 never
-    if (subscription.group !== undefined || handling === 2 || (handling === 1 && !isNew[i])) continue;
-    ctx.sendRetained(subscription);
-  }
+    return subscription.group === undefined && handling !== 2 && !(handling === 1 && !isNew[i]);
+  });
+  if (owed.length === 0) return;
+  // Right after the SUBACK, however long it waits for its commit.
+  connection.afterAcknowledgements(() => {
+    if (connection.session !== session) return;
+    for (const subscription of owed) {
+      if (session.subscriptions.get(subscription.filter) === subscription) ctx.sendRetained(subscription);
+    }
+  });
 }
