@@ -5,9 +5,11 @@ export { messageColumns } from './row-codec.js';
 export {
   SqlIdentityStore,
   type SqlIdentityStoreOptions,
-  type IdentityDatabase,
-  type CaCertificatesTable,
-  type DeviceCertificatesTable,
-  type RegistrationTokensTable,
-  type ProvisioningTemplatesTable,
 } from './sql-identity-store.js';
+export type {
+  IdentityDatabase,
+  CaCertificatesTable,
+  DeviceCertificatesTable,
+  RegistrationTokensTable,
+  ProvisioningTemplatesTable,
+} from './identity-rows.js';
