@@ -7,12 +7,14 @@ export interface RevokedEntry {
   /** Hex serial number, as `SignedDeviceCertificate.serialNumber`. */
   readonly serialNumber: string;
   readonly revokedAt: Date;
+  /** RFC 5280 reason; `unspecified` when not given. */
+  readonly reason?: keyof typeof x509.X509CrlReason;
 }
 
 const crlNumberOid = '2.5.29.20';
 
 /**
- * Signs a CRL (v2, with authority key identifier and CRL number) listing revoked serial numbers.
+ * Signs a CRL (PEM `X509 CRL`, v2, with authority key identifier and CRL number) listing revoked serial numbers.
  * The CRL number defaults to `thisUpdate` in seconds, so successive CRLs from one CA increase.
  *
  * @example
@@ -37,9 +39,13 @@ export async function createCrl(options: {
     entries: options.revoked.map((entry) => ({
       serialNumber: normaliseSerial(entry.serialNumber),
       revocationDate: entry.revokedAt,
+      // @peculiar/x509 writes an empty entry-extensions SEQUENCE when an entry has none, which
+      // RFC 5280 forbids (SIZE 1..MAX); a reason code keeps it non-empty.
+      reason: x509.X509CrlReason[entry.reason ?? 'unspecified'],
     })),
   });
-  return crl.toString('pem');
+  // @peculiar/x509 labels the PEM "CRL"; OpenSSL and RFC 7468 expect "X509 CRL".
+  return x509.PemConverter.encode(crl.rawData, 'X509 CRL');
 }
 
 /** A non-negative integer as a minimal DER INTEGER. */

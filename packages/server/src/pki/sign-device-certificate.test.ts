@@ -53,7 +53,7 @@ describe('signDeviceCertificate', () => {
     const serials = new Set<string>();
     for (let i = 0; i < 5; i++) {
       const { serialNumber } = await signDeviceCertificate({ ca, csr: csrPem, commonName: 'agent-7', days: 1 });
-      assert.match(serialNumber, /^(0[1-9a-f]|[1-7][0-9a-f])[0-9a-f]{30}$/, "16 bytes, top bit clear, first byte non-zero");
+      assert.match(serialNumber, /^(0[1-9a-f]|[1-7][0-9a-f])[0-9a-f]{30}$/, '16 bytes, top bit clear, first byte non-zero');
       serials.add(serialNumber);
     }
     assert.equal(serials.size, 5);
