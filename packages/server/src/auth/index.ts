@@ -1,0 +1,27 @@
+/** Identity primitives: pure, storage-free checks every authentication method is built from. */
+export { AuthError } from './auth-error.js';
+export type { AuthFailureReason } from './auth-error.js';
+export type { Principal, PrincipalKind } from './principal.js';
+export { hashPassword, verifyPassword } from './password-hash.js';
+export { createTokenSigningKey, exportTokenSigningKey, importTokenSigningKey } from './token-signing-key.js';
+export type { TokenSigningAlgorithm, TokenSigningKey } from './token-signing-key.js';
+export {
+  mintRegistrationToken, registrationTokenAudience, registrationTokenIssuer, registrationTokenType, verifyRegistrationToken,
+} from './registration-token.js';
+export type { MintRegistrationTokenOptions, MintedRegistrationToken, RegistrationClaims, VerifyRegistrationTokenOptions } from './registration-token.js';
+export {
+  issueTemporaryCredentials, maxCredentialSeconds, minCredentialSeconds, resolveTemporaryCredentials,
+} from './temporary-credentials.js';
+export type {
+  CredentialPrincipal, CredentialsProviderResponse, IssueTemporaryCredentialsOptions, ResolvedCredentials,
+} from './temporary-credentials.js';
+export { iotWebSocketService, verifyPresignedUrl } from './sigv4.js';
+export type { ResolvedSecret, VerifiedPresignedUrl, VerifyPresignedUrlOptions } from './sigv4.js';
+export { presignWebSocketUrl } from './sigv4-presign.js';
+export type { PresignWebSocketUrlOptions } from './sigv4-presign.js';
+export { clientIdMatches, defaultAuthTokenAlgorithms, verifyAuthToken } from './jwt-auth.js';
+export type { AuthTokenClaimNames, AuthTokenPrincipal, VerifiedAuthToken, VerifyAuthTokenOptions } from './jwt-auth.js';
+export {
+  authorizerNameKey, authorizerSignatureKey, parseCustomAuthorizerHeaders, parseCustomAuthorizerQuery, parseMqttUsername,
+} from './custom-authorizer.js';
+export type { CustomAuthorizerInput, ParsedMqttUsername } from './custom-authorizer.js';
