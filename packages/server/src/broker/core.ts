@@ -6,19 +6,21 @@
  */
 import type { Duplex } from 'node:stream';
 import type { Logger, PeerInfo } from '../core/index.js';
-import type { ConnectPacket } from '../mqtt/index.js';
+import { ReasonCode, type ConnectPacket } from '../mqtt/index.js';
 import { GroupCommit, type BrokerStore, type RetainedMessage, type StoreOp, type StoredMessage } from '../store/index.js';
 import { Connection } from './connection.js';
 import type { ArmedWill, BrokerContext } from './context.js';
 import { defaultFeatures, defaultLimits } from './defaults.js';
 import { deliveredForm, deliver, drain, pumpRetained } from './delivery.js';
 import type { BrokerHooks } from './hooks.js';
+import { sweepConnections } from './keepalive.js';
 import { PublishEncoder } from './publish-encoder.js';
+import { restoreSession } from './restore.js';
 import { RetainedStore } from './retained.js';
 import { Router } from './router.js';
-import { Session, type OutgoingEntry, type SessionSubscription } from './session.js';
+import { Session, type SessionSubscription } from './session.js';
 import type { BrokerCounters, BrokerFeatures, BrokerLimits } from './types.js';
-import { ReasonCode } from '../mqtt/index.js';
+import { WillScheduler } from './will.js';
 
 export interface BrokerOptions {
   readonly store: BrokerStore;
@@ -30,11 +32,6 @@ export interface BrokerOptions {
   readonly serverKeepAlive?: number;
   /** Milliseconds a new connection has to send CONNECT (and finish authenticating). */
   readonly connectTimeoutMs?: number;
-}
-
-interface PendingWill {
-  readonly message: StoredMessage;
-  readonly timer: NodeJS.Timeout;
 }
 
 const COMMIT_BUCKETS = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5];
@@ -77,7 +74,7 @@ export class BrokerCore implements BrokerContext {
   readonly store: BrokerStore;
   readonly commit: GroupCommit;
   readonly connectTimeoutMs: number;
-  readonly #pendingWills = new Map<string, PendingWill>();
+  readonly #wills: WillScheduler;
   #persisted = 0;
   #routeStamp = 0;
   readonly #targets: Session[] = [];
@@ -106,6 +103,7 @@ export class BrokerCore implements BrokerContext {
       },
     });
     this.retained = new RetainedStore((op) => this.persist(op), this.limits.maxRetainedMessages);
+    this.#wills = new WillScheduler({ persist: (op) => this.persist(op), publish: (message) => this.#publishWill(message), now: () => this.now() });
   }
 
   // ---- lifecycle
@@ -117,54 +115,28 @@ export class BrokerCore implements BrokerContext {
     this.retained.load(retained);
     this.counters.retainedMessages = this.retained.size;
     for (const stored of sessions) {
-      const session = new Session(stored.clientId, stored.protocolVersion, stored.expiryInterval);
-      session.stored = true;
-      // A session whose process died while it was connected counts as disconnected from now.
-      session.disconnectedAt = stored.disconnectedAt ?? now;
-      for (const { filter, options } of stored.subscriptions) {
-        const shared = filter.startsWith('$share/') ? filter.slice(7).split('/') : undefined;
-        const subscription: SessionSubscription = {
-          kind: 'session',
-          session,
-          filter,
-          topicFilter: shared === undefined ? filter : shared.slice(1).join('/'),
-          ...(shared === undefined ? {} : { group: shared[0]! }),
-          options,
-        };
-        session.subscriptions.set(filter, subscription);
-        this.router.add(subscription);
-        this.counters.subscriptions++;
-      }
-      for (const outgoing of stored.outgoing) {
-        const entry: OutgoingEntry = { seq: outgoing.seq, state: outgoing.state, packetId: outgoing.packetId ?? 0, message: outgoing.message };
-        session.advanceSeq(outgoing.seq);
-        if (entry.state === 'queued' || entry.packetId === 0) {
-          entry.state = 'queued';
-          session.queue.push(entry);
-          this.counters.queuedMessages++;
-        } else {
-          session.inflight.set(entry.packetId, entry);
-          this.counters.inflightMessages++;
-        }
-      }
-      for (const packetId of stored.incomingPacketIds) session.incomingQos2.add(packetId);
+      const session = restoreSession(stored, now);
+      for (const subscription of session.subscriptions.values()) this.router.add(subscription);
+      this.counters.subscriptions += session.subscriptions.size;
+      this.counters.queuedMessages += session.queue.length;
+      this.counters.inflightMessages += session.inflight.size;
       this.sessions.set(session.clientId, session);
       this.counters.sessions++;
       this.#scheduleExpiry(session);
     }
-    for (const will of wills) this.#scheduleWill(will.clientId, will.message, Math.max(0, will.publishAt - now), false);
+    for (const will of wills) this.#wills.schedule(will.clientId, will.message, Math.max(0, will.publishAt - now), false);
     this.logger.info({ sessions: sessions.length, retained: retained.length, wills: wills.length }, 'broker state loaded');
   }
 
   startTimers(): void {
-    this.#sweepTimer = setInterval(() => this.#sweep(), 1000);
+    this.#sweepTimer = setInterval(() => sweepConnections(this.connections, { now: Date.now(), connectTimeoutMs: this.connectTimeoutMs, limits: this.limits, counters: this.counters }), 1000);
     this.#sweepTimer.unref();
   }
 
   stopTimers(): void {
     if (this.#sweepTimer !== undefined) clearInterval(this.#sweepTimer);
     for (const session of this.sessions.values()) if (session.expiryTimer !== undefined) clearTimeout(session.expiryTimer);
-    for (const pending of this.#pendingWills.values()) clearTimeout(pending.timer);
+    this.#wills.stop();
   }
 
   accept(stream: Duplex, peer: PeerInfo): void {
@@ -220,14 +192,9 @@ export class BrokerCore implements BrokerContext {
       if (!cleanStart && (previous.will?.delayInterval ?? 0) > 0) previous.will = undefined;
       previous.disconnect(ReasonCode.SessionTakenOver, 'Another connection took over this session', 'takeover');
     }
-    const pendingWill = this.#pendingWills.get(clientId);
-    if (pendingWill !== undefined) {
-      clearTimeout(pendingWill.timer);
-      this.#pendingWills.delete(clientId);
-      this.persist({ kind: 'will.delete', clientId });
-      // [MQTT-3.1.3-9] a new connection before the delay ends cancels the will, unless the old session ends now
-      if (cleanStart) this.#publishWill(pendingWill.message);
-    }
+    // [MQTT-3.1.3-9] a new connection before the delay ends cancels the will, unless the old session ends now
+    const pendingWill = this.#wills.cancel(clientId);
+    if (pendingWill !== undefined && cleanStart) this.#publishWill(pendingWill);
     let sessionPresent = false;
     if (session !== undefined && cleanStart) {
       // [MQTT-3.1.2-4] Clean Start discards the existing session
@@ -296,7 +263,7 @@ export class BrokerCore implements BrokerContext {
     if (will !== undefined && publishWill) {
       const delay = Math.min(will.delayInterval, session?.expiryInterval ?? 0);
       if (delay === 0 || !ownsSession) this.#publishWill(will.message);
-      else this.#scheduleWill(connection.clientId, will.message, delay * 1000, true);
+      else this.#wills.schedule(connection.clientId, will.message, delay * 1000, true);
     }
     if (!ownsSession) return;
     session.connection = undefined;
@@ -348,13 +315,8 @@ export class BrokerCore implements BrokerContext {
       session.stored = false;
       this.persist({ kind: 'session.delete', clientId: session.clientId });
     }
-    const pending = this.#pendingWills.get(session.clientId);
-    if (pending !== undefined) {
-      clearTimeout(pending.timer);
-      this.#pendingWills.delete(session.clientId);
-      this.persist({ kind: 'will.delete', clientId: session.clientId });
-      this.#publishWill(pending.message);
-    }
+    const pendingWill = this.#wills.cancel(session.clientId);
+    if (pendingWill !== undefined) this.#publishWill(pendingWill);
   }
 
   /** Removes a session for the operator; disconnects its client first. */
@@ -372,19 +334,6 @@ export class BrokerCore implements BrokerContext {
 
   // ---- wills
 
-  #scheduleWill(clientId: string, message: StoredMessage, delayMs: number, persist: boolean): void {
-    const existing = this.#pendingWills.get(clientId);
-    if (existing !== undefined) clearTimeout(existing.timer);
-    const timer = setTimeout(() => {
-      this.#pendingWills.delete(clientId);
-      this.persist({ kind: 'will.delete', clientId });
-      this.#publishWill(message);
-    }, Math.min(delayMs, MAX_TIMER_MS));
-    timer.unref();
-    this.#pendingWills.set(clientId, { message, timer });
-    if (persist) this.persist({ kind: 'will.put', will: { clientId, message, publishAt: this.now() + delayMs } });
-  }
-
   #publishWill(message: StoredMessage): void {
     if (message.expiresAt !== undefined && message.expiresAt <= this.now()) return;
     if (message.retain) this.retain(message);
@@ -392,7 +341,7 @@ export class BrokerCore implements BrokerContext {
   }
 
   get pendingWillCount(): number {
-    return this.#pendingWills.size;
+    return this.#wills.size;
   }
 
   // ---- subscriptions and routing
@@ -520,28 +469,6 @@ export class BrokerCore implements BrokerContext {
     session.inflight.delete(packetId);
     this.counters.inflightMessages--;
     if (session.persistent) this.persist({ kind: 'outgoing.remove', clientId: session.clientId, seq: entry.seq });
-  }
-
-  // ---- timers
-
-  /** Once a second: keepalive (1.5x) [MQTT-3.1.2-22], CONNECT timeout, slow consumers. */
-  #sweep(): void {
-    const now = Date.now();
-    for (const connection of this.connections) {
-      if (connection.state === 'connecting' || connection.state === 'authenticating') {
-        if (now - connection.openedAt > this.connectTimeoutMs) connection.close('connect-timeout', false);
-        continue;
-      }
-      if (connection.keepAlive > 0 && now - connection.lastPacketAt > connection.keepAlive * 1500) {
-        connection.disconnect(ReasonCode.KeepAliveTimeout, 'Keep alive timeout', 'keepalive-timeout');
-        continue;
-      }
-      if (connection.congested && now - connection.congestedSince > this.limits.slowConsumerTimeoutMs) {
-        this.counters.drops['slow-consumer-disconnect'] = (this.counters.drops['slow-consumer-disconnect'] ?? 0) + 1;
-        connection.disconnect(ReasonCode.QuotaExceeded, 'Client does not read fast enough', 'slow-consumer');
-        connection.destroy();
-      }
-    }
   }
 }
 
