@@ -42,10 +42,22 @@ export async function migrateToLatest(db: Kysely<unknown>, options: MigrateOptio
     migrationLockTableName: MIGRATION_LOCK_TABLE,
     ...(options.schema === undefined ? {} : { migrationTableSchema: options.schema }),
   });
-  const { error, results } = await migrator.migrateToLatest();
+  let { error, results } = await migrator.migrateToLatest();
+  // Kysely's PostgreSQL introspector lists the tables of every schema in the database; when another
+  // schema is dropped while it looks (another Gatehouse store, a test), PostgreSQL answers 3F000
+  // "schema ... does not exist" about that schema. Nothing of ours changed: look again.
+  for (let attempt = 1; attempt <= 5 && error !== undefined && isOtherSchemaDropped(error, options.schema); attempt++) {
+    await new Promise((resolve) => setTimeout(resolve, 20 * attempt));
+    ({ error, results } = await migrator.migrateToLatest());
+  }
   if (error !== undefined) {
     const failed = results?.find((result) => result.status === 'Error')?.migrationName;
     const reason = `migration ${failed ?? '(bookkeeping)'} failed: ${error instanceof Error ? error.message : String(error)}`;
     throw new GatehouseError('STORE_UNAVAILABLE', { reason }, { cause: error });
   }
+}
+
+function isOtherSchemaDropped(error: unknown, ours: string | undefined): boolean {
+  if ((error as { code?: unknown }).code !== '3F000' || !(error instanceof Error)) return false;
+  return ours === undefined || !error.message.includes(`"${ours}"`);
 }

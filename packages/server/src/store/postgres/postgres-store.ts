@@ -31,24 +31,32 @@ export interface PostgresStoreOptions {
  * await store.open();
  */
 export function createPostgresStore(options: PostgresStoreOptions): BrokerStore {
+  const db = new Kysely<BrokerDatabase>({ dialect: createPostgresDialect(options, { defaultMaxConnections: 10, label: 'broker store' }) });
+  const { schema } = options;
+  return new SqlBrokerStore({ db, dialect: 'postgres', maxParameters: POSTGRES_MAX_PARAMETERS, ...(schema === undefined ? {} : { schema }) });
+}
+
+/**
+ * A Kysely dialect on its own pg Pool, every connection resolving unqualified names in `schema`.
+ * Shared by the broker store and the identity store (each keeps its own pool).
+ */
+export function createPostgresDialect(options: PostgresStoreOptions, pool: { readonly defaultMaxConnections: number; readonly label: string }): PostgresDialect {
   const { schema } = options;
   if (schema !== undefined && !SCHEMA_NAME.test(schema)) {
     throw new GatehouseError('CONFIG_INVALID', { reason: `PostgreSQL schema "${schema}" must be a plain identifier (letters, digits, _)` });
   }
-  const pool = new pg.Pool({
+  const pgPool = new pg.Pool({
     ...options.connection,
     ...(options.url === undefined ? {} : { connectionString: options.url }),
-    max: options.maxConnections ?? options.connection?.max ?? 10,
+    max: options.maxConnections ?? options.connection?.max ?? pool.defaultMaxConnections,
   });
   // Without a listener, an idle client's error (PostgreSQL restarted) would be an uncaught 'error' event.
-  pool.on('error', (error) => options.logger?.warn({ err: error }, 'PostgreSQL connection of the broker store failed while idle'));
-  const dialect = new PostgresDialect({
-    pool,
+  pgPool.on('error', (error) => options.logger?.warn({ err: error }, `PostgreSQL connection of the ${pool.label} failed while idle`));
+  return new PostgresDialect({
+    pool: pgPool,
     // Every pooled connection resolves unqualified names in our schema, migrations included.
     ...(schema === undefined
       ? {}
       : { onCreateConnection: async (connection) => void (await connection.executeQuery(CompiledQuery.raw(`SET search_path TO "${schema}"`))) }),
   });
-  const db = new Kysely<BrokerDatabase>({ dialect });
-  return new SqlBrokerStore({ db, dialect: 'postgres', maxParameters: POSTGRES_MAX_PARAMETERS, ...(schema === undefined ? {} : { schema }) });
 }
