@@ -1,7 +1,6 @@
 /** Rebuilds a session from what the store kept of it (at start, before any client connects). */
-import { parseSharedFilter } from '@gatehouse/protocol';
 import type { LoadedSession } from '../store/index.js';
-import { Session, type SessionSubscription } from './session.js';
+import { newSessionSubscription, Session } from './session.js';
 
 /**
  * A session as it was stored: subscriptions (shared ones with their group), the outgoing queue in
@@ -12,18 +11,7 @@ export function restoreSession(stored: LoadedSession, now: number): Session {
   const session = new Session(stored.clientId, stored.protocolVersion, stored.expiryInterval);
   session.stored = true;
   session.disconnectedAt = stored.disconnectedAt ?? now;
-  for (const { filter, options } of stored.subscriptions) {
-    const shared = parseSharedFilter(filter);
-    const subscription: SessionSubscription = {
-      kind: 'session',
-      session,
-      filter,
-      topicFilter: shared?.filter ?? filter,
-      ...(shared === undefined ? {} : { group: shared.group }),
-      options,
-    };
-    session.subscriptions.set(filter, subscription);
-  }
+  for (const { filter, options } of stored.subscriptions) session.subscriptions.set(filter, newSessionSubscription(session, filter, options));
   for (const outgoing of stored.outgoing) {
     session.advanceSeq(outgoing.seq);
     const packetId = outgoing.packetId ?? 0;

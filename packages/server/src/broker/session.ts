@@ -2,6 +2,7 @@
  * A session: what the broker keeps for a client id across connections (MQTT 5 section 4.1) —
  * subscriptions, the outgoing queue and inflight window, and incoming QoS 2 state.
  */
+import { parseSharedFilter } from '@gatehouse/protocol';
 import type { OutgoingState, StoredMessage, SubscriptionOptions } from '../store/index.js';
 import type { Connection } from './connection.js';
 
@@ -33,6 +34,19 @@ export interface SessionSubscription {
   /** Set for shared subscriptions. */
   readonly group?: string;
   options: SubscriptionOptions;
+}
+
+/** A subscription of `session` to `filter`; a `$share/{group}/` filter becomes a member of its group. */
+export function newSessionSubscription(session: Session, filter: string, options: SubscriptionOptions): SessionSubscription {
+  const shared = parseSharedFilter(filter);
+  return {
+    kind: 'session',
+    session,
+    filter,
+    topicFilter: shared?.filter ?? filter,
+    ...(shared === undefined ? {} : { group: shared.group }),
+    options,
+  };
 }
 
 const NEVER_EXPIRES = 0xffffffff;

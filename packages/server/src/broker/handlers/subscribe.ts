@@ -4,7 +4,7 @@ import { ProtocolError, ReasonCode, type SubscribePacket } from '../../mqtt/inde
 import type { SubscriptionOptions } from '../../store/index.js';
 import type { Connection } from '../connection.js';
 import { runSyncHooks } from '../hooks.js';
-import type { SessionSubscription } from '../session.js';
+import { newSessionSubscription, type SessionSubscription } from '../session.js';
 import { topicLimits } from './limits.js';
 
 export function handleSubscribe(connection: Connection, packet: SubscribePacket): void {
@@ -78,14 +78,7 @@ export function handleSubscribe(connection: Connection, packet: SubscribePacket)
       added.push(existing);
       isNew.push(false);
     } else {
-      const subscription: SessionSubscription = {
-        kind: 'session',
-        session,
-        filter,
-        topicFilter: shared?.filter ?? filter,
-        ...(shared === undefined ? {} : { group: shared.group }),
-        options,
-      };
+      const subscription = newSessionSubscription(session, filter, options);
       ctx.addSubscription(subscription);
       added.push(subscription);
       isNew.push(true);
