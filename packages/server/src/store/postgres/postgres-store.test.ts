@@ -1,28 +1,10 @@
 import assert from 'node:assert/strict';
-import { randomBytes } from 'node:crypto';
-import { after, before, describe, it } from 'node:test';
-import pg from 'pg';
+import { describe, it } from 'node:test';
 import { runBrokerStoreContract } from '../contract/index.js';
 import { createPostgresStore } from './postgres-store.js';
+import { connection, describeUnreachable, postgresReachable, testSchemas } from './postgres-test-harness.js';
 
-const NOT_REACHABLE =
-  'PostgreSQL not reachable at 127.0.0.1:5432 — start it with: pg_ctlcluster --skip-systemctl-redirect $(ls /etc/postgresql) main start';
-const connection: pg.PoolConfig = { host: '127.0.0.1', port: 5432, database: 'test', user: process.env['PGUSER'] ?? 'postgres' };
-
-async function reachable(): Promise<boolean> {
-  const client = new pg.Client({ ...connection, connectionTimeoutMillis: 2000 });
-  try {
-    await client.connect();
-    await client.query('SELECT 1');
-    return true;
-  } catch {
-    return false;
-  } finally {
-    await client.end().catch(() => undefined);
-  }
-}
-
-const available = await reachable();
+const available = await postgresReachable();
 
 describe('createPostgresStore', () => {
   it('reports a server it cannot reach as STORE_UNAVAILABLE', async () => {
@@ -38,31 +20,13 @@ describe('createPostgresStore', () => {
 });
 
 if (!available) {
-  describe('BrokerStore contract: postgres', () => {
-    it('needs PostgreSQL', (t) => {
-      if (process.env['GATEHOUSE_REQUIRE_SERVICES'] === '1') throw new Error(NOT_REACHABLE);
-      t.skip(NOT_REACHABLE);
-    });
-  });
+  describeUnreachable('BrokerStore contract: postgres');
 } else {
   // One fresh schema per test store, all under one random prefix, dropped at the end.
-  const prefix = `gh_test_${randomBytes(4).toString('hex')}`;
-  const schemas: string[] = [];
-  const admin = new pg.Pool({ ...connection, max: 2 });
-
-  before(async () => {
-    await admin.query('SELECT 1');
-  });
-
-  after(async () => {
-    for (const schema of schemas) await admin.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
-    await admin.end();
-  });
+  const schemas = testSchemas();
 
   runBrokerStoreContract('postgres', async () => {
-    const schema = `${prefix}_${schemas.length + 1}`;
-    schemas.push(schema);
-    await admin.query(`CREATE SCHEMA "${schema}"`);
+    const schema = await schemas.fresh();
     const store = createPostgresStore({ connection, schema, maxConnections: 4 });
     await store.open();
     const opened: { close(): Promise<void> }[] = [store];
