@@ -1,5 +1,6 @@
 /** The operator's view of the broker (BrokerAdmin), built on its core; the admin API calls it. */
 import { validateTopicName } from '@gatehouse/protocol';
+import type { Principal } from '../auth/index.js';
 import { GatehouseError } from '../core/index.js';
 import { ReasonCode } from '../mqtt/index.js';
 import type { RetainedMessage, StoredMessage } from '../store/index.js';
@@ -7,7 +8,9 @@ import type { Connection } from './connection.js';
 import type { BrokerCore } from './core.js';
 import { topicLimits } from './handlers/limits.js';
 import type { Session } from './session.js';
-import type { BrokerAdmin, BrokerCounters, ClientInfo, ListOptions, Page, PublishRequest, RetainedInfo, SessionInfo } from './types.js';
+import type {
+  BrokerAdmin, BrokerCounters, ClientInfo, ClientPrincipal, DisconnectWhereOptions, ListOptions, LiveConnection, Page, PublishRequest, RetainedInfo, SessionInfo,
+} from './types.js';
 
 const DEFAULT_PAGE = 100;
 const MAX_PAGE = 1000;
@@ -39,6 +42,22 @@ export class Admin implements BrokerAdmin {
     if (connection === undefined) return false;
     connection.disconnect(ReasonCode.AdministrativeAction, 'Disconnected by an operator', 'admin');
     return true;
+  }
+
+  disconnectWhere(predicate: (connection: LiveConnection) => boolean, options: DisconnectWhereOptions): number {
+    let closed = 0;
+    for (const connection of [...this.#core.connections]) {
+      if (connection.closed || !predicate(connection)) continue;
+      connection.disconnect(options.reasonCode, options.reason, options.label ?? 'admin');
+      closed++;
+    }
+    return closed;
+  }
+
+  listPrincipals(): Principal[] {
+    const principals: Principal[] = [];
+    for (const connection of this.#core.connections) if (!connection.closed && connection.principal !== undefined) principals.push(connection.principal);
+    return principals;
   }
 
   listSessions(options: ListOptions = {}): Page<SessionInfo> {
@@ -118,6 +137,7 @@ function clientInfo(connection: Connection): ClientInfo {
     cleanStart: connection.cleanStart,
     sessionExpiryInterval: session?.expiryInterval ?? 0,
     ...(connection.username === undefined ? {} : { username: connection.username }),
+    ...(connection.principal === undefined ? {} : { principal: clientPrincipal(connection.principal) }),
     subscriptions: session?.subscriptions.size ?? 0,
     inflight: session?.inflight.size ?? 0,
     queued: session?.queue.length ?? 0,
@@ -125,6 +145,15 @@ function clientInfo(connection: Connection): ClientInfo {
     messagesOut: connection.messagesOut,
     bytesIn: connection.bytesIn,
     bytesOut: connection.bytesOut,
+  };
+}
+
+function clientPrincipal(principal: Principal): ClientPrincipal {
+  return {
+    kind: principal.kind,
+    tenant: principal.tenant,
+    ...(principal.thingName === undefined ? {} : { thingName: principal.thingName }),
+    ...(principal.certificateId === undefined ? {} : { certificateId: principal.certificateId }),
   };
 }
 

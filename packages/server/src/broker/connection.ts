@@ -4,6 +4,7 @@
  * Maximum, Receive Maximum). Everything here runs synchronously from the socket's data callback.
  */
 import type { Duplex } from 'node:stream';
+import type { Principal } from '../auth/index.js';
 import type { PeerInfo } from '../core/index.js';
 import { encodePacket, PacketReader, ProtocolError, ReasonCode, reasonCodeName, toConnackReturnCode, type Packet } from '../mqtt/index.js';
 import type { StoredMessage } from '../store/index.js';
@@ -26,6 +27,8 @@ export class Connection {
   protocolVersion: 3 | 4 | 5 = 4;
   clientId = '';
   username: string | undefined;
+  /** Who the connect hooks allowed in; set before CONNACK, so revocation can find it while it connects. */
+  principal: Principal | undefined;
   session: Session | undefined;
   cleanStart = true;
   /** Seconds; 0 disables the check. */

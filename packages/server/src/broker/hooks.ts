@@ -3,14 +3,25 @@
  * defer; the first answer that is not defer decides, and when every hook defers the broker's default
  * applies (connect: `features.allowAnonymous`; publish and subscribe: allow).
  */
+import type { Principal } from '../auth/index.js';
 import type { PeerInfo } from '../core/index.js';
 
+/** A connect hook's `allow` may name the principal the connection then carries (issue 5, point 6). */
 export type HookResult =
-  | { readonly kind: 'allow' }
+  | { readonly kind: 'allow'; readonly principal?: Principal }
   | { readonly kind: 'defer' }
   | { readonly kind: 'deny'; readonly reasonCode?: number; readonly reason?: string };
 
 export const allow: HookResult = Object.freeze({ kind: 'allow' });
+/**
+ * Allows a connection as `principal`.
+ *
+ * @example
+ * return allowAs({ kind: 'password', tenant: 'acme', clientId: event.clientId, sourceIp: event.peer.remoteAddress, attributes: {} });
+ */
+export function allowAs(principal: Principal): HookResult {
+  return { kind: 'allow', principal };
+}
 export const defer: HookResult = Object.freeze({ kind: 'defer' });
 export function deny(reason?: string, reasonCode?: number): HookResult {
   return { kind: 'deny', ...(reason === undefined ? {} : { reason }), ...(reasonCode === undefined ? {} : { reasonCode }) };

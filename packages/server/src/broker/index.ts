@@ -1,6 +1,6 @@
 export { Broker, type BrokerOptions } from './broker.js';
 export { defaultFeatures, defaultLimits } from './defaults.js';
-export { allow, defer, deny } from './hooks.js';
+export { allow, allowAs, defer, deny } from './hooks.js';
 export type * from './hooks.js';
 export type * from './broker-port.js';
 export type * from './types.js';

@@ -1,4 +1,5 @@
 /** The broker's public surface: its options, the admin view that the API uses, and its counters. */
+import type { Principal, PrincipalKind } from '../auth/index.js';
 import type { PeerInfo } from '../core/index.js';
 import type { MessageProperties, StoredSubscription } from '../store/index.js';
 
@@ -54,6 +55,8 @@ export interface ClientInfo {
   readonly cleanStart: boolean;
   readonly sessionExpiryInterval: number;
   readonly username?: string;
+  /** Who the connection authenticated as; absent for anonymous connections. */
+  readonly principal?: ClientPrincipal;
   readonly subscriptions: number;
   readonly inflight: number;
   readonly queued: number;
@@ -61,6 +64,29 @@ export interface ClientInfo {
   readonly messagesOut: number;
   readonly bytesIn: number;
   readonly bytesOut: number;
+}
+
+/** The admin view of a connection's principal: names only, never key material or attributes. */
+export interface ClientPrincipal {
+  readonly kind: PrincipalKind;
+  readonly tenant: string;
+  readonly thingName?: string;
+  readonly certificateId?: string;
+}
+
+/** What `disconnectWhere` shows its predicate of each live connection. */
+export interface LiveConnection {
+  readonly clientId: string;
+  readonly peer: PeerInfo;
+  readonly principal: Principal | undefined;
+}
+
+export interface DisconnectWhereOptions {
+  /** MQTT 5 DISCONNECT reason code (3.1.1 clients are just closed). */
+  readonly reasonCode: number;
+  readonly reason: string;
+  /** Label in `counters.disconnects`; `admin` by default. */
+  readonly label?: string;
 }
 
 export interface SessionInfo {
@@ -114,6 +140,16 @@ export interface BrokerAdmin {
   getClient(clientId: string): ClientInfo | undefined;
   /** Closes the client's connection (v5 clients get DISCONNECT 0x98 Administrative action). Returns false if not connected. */
   disconnectClient(clientId: string): boolean;
+  /**
+   * Closes every live connection (connecting ones included) that `predicate` picks, with the given
+   * reason; returns how many it closed. Synchronous, so no connection slips in between check and close.
+   *
+   * @example
+   * broker.admin.disconnectWhere((c) => c.principal?.certificateId === id, { reasonCode: 0x87, reason: 'Certificate revoked' });
+   */
+  disconnectWhere(predicate: (connection: LiveConnection) => boolean, options: DisconnectWhereOptions): number;
+  /** The principals of the live connections that have one (for re-checking their credentials). */
+  listPrincipals(): Principal[];
   listSessions(options?: ListOptions): Page<SessionInfo>;
   getSession(clientId: string): SessionInfo | undefined;
   /** Removes the session (disconnecting its client first). Returns false if there was none. */

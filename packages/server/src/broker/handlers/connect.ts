@@ -161,6 +161,7 @@ async function authenticate(connection: Connection, packet: ConnectPacket, metho
     });
     if (decision.kind !== 'defer') break;
   }
+  if (decision.kind === 'allow' && decision.principal !== undefined) connection.principal = decision.principal;
   if (decision.kind === 'deny') throw new ProtocolError(decision.reasonCode ?? ReasonCode.NotAuthorized, decision.reason ?? 'Not authorized');
   if (decision.kind === 'defer' && method === undefined) decideAnonymous(connection);
   return authData;
@@ -183,6 +184,10 @@ function complete(connection: Connection, packet: ConnectPacket, expiry: number,
     connack.returnCode = 0;
   }
   connection.send(connack);
-  ctx.logger.debug({ clientId: connection.clientId, sessionPresent, peer: connection.peer.remoteAddress }, 'client connected');
+  const principal = connection.principal;
+  ctx.logger.debug({
+    clientId: connection.clientId, sessionPresent, peer: connection.peer.remoteAddress,
+    ...(principal === undefined ? {} : { principal: { kind: principal.kind, tenant: principal.tenant, thing: principal.thingName, certificateId: principal.certificateId } }),
+  }, 'client connected');
   resend(ctx, session);
 }
