@@ -25,3 +25,9 @@ export {
   authorizerNameKey, authorizerSignatureKey, parseCustomAuthorizerHeaders, parseCustomAuthorizerQuery, parseMqttUsername,
 } from './custom-authorizer.js';
 export type { CustomAuthorizerInput, ParsedMqttUsername } from './custom-authorizer.js';
+export { checkValidity, createCertificateAuthenticator } from './certificate-authenticator.js';
+export type { CertificateAuthenticatorOptions, CertificateConnectEvent, CertificateDecision } from './certificate-authenticator.js';
+export { deactivateCertificate, disconnectCertificate, revokeCertificate } from './certificate-revocation.js';
+export type { CertificateStatusChange, CertificateStatusChangeOptions, PrincipalConnections } from './certificate-revocation.js';
+export { startCertificateRecheck } from './certificate-recheck.js';
+export type { CertificateRecheck, CertificateRecheckOptions } from './certificate-recheck.js';
