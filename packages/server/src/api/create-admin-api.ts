@@ -5,13 +5,16 @@ import type { BrokerAdmin } from '../broker/index.js';
 import type { Logger } from '../core/index.js';
 import { requireAdminKey } from './admin-auth.js';
 import { installErrorHandlers } from './errors.js';
+import type { IdentityServices } from './identity/identity-services.js';
 import { createMetricsRegistry } from './metrics.js';
+import { registerCertificateRoutes } from './routes/certificates.js';
 import { registerClientRoutes } from './routes/clients.js';
 import { registerHealthRoutes } from './routes/health.js';
 import { registerPublishRoutes } from './routes/publish.js';
 import { registerRetainedRoutes } from './routes/retained.js';
 import { registerSessionRoutes } from './routes/sessions.js';
 import { registerStatsRoutes } from './routes/stats.js';
+import { registerTokenRoutes } from './routes/tokens.js';
 
 export interface AdminApiOptions {
   readonly admin: BrokerAdmin;
@@ -24,6 +27,8 @@ export interface AdminApiOptions {
   readonly version: string;
   /** Largest request body in bytes; default 1 MiB, enough for a base64 payload of the default 256 KiB packet limit. */
   readonly bodyLimit?: number;
+  /** Registration tokens and the certificate registry; without it those routes are absent. */
+  readonly identity?: IdentityServices;
 }
 
 /**
@@ -64,7 +69,7 @@ export async function createAdminApi(options: AdminApiOptions): Promise<FastifyI
   await app.register(swagger, {
     openapi: {
       openapi: '3.0.3',
-      info: { title: 'Gatehouse admin API', version: options.version, description: 'Operate a Gatehouse broker: clients, sessions, retained messages, publishing, counters.' },
+      info: { title: 'Gatehouse admin API', version: options.version, description: 'Operate a Gatehouse broker: clients, sessions, retained messages, publishing, counters, registration tokens and device certificates.' },
       components: { securitySchemes: { adminKey: { type: 'http', scheme: 'bearer', description: 'The admin API key' } } },
       security: [{ adminKey: [] }],
     },
@@ -77,6 +82,10 @@ export async function createAdminApi(options: AdminApiOptions): Promise<FastifyI
   registerRetainedRoutes(app, admin);
   registerPublishRoutes(app, admin);
   registerStatsRoutes(app, admin);
+  if (options.identity !== undefined) {
+    registerTokenRoutes(app, options.identity);
+    registerCertificateRoutes(app, options.identity);
+  }
 
   await app.ready();
   return app;

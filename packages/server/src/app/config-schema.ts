@@ -83,6 +83,16 @@ export const ConfigSchema = Type.Object(
     limits: Limits,
     features: Features,
     mqtt: Type.Object({ serverKeepAlive: Type.Optional(Int(1, 65535)) }, strict),
+    identity: Type.Object(
+      {
+        defaultTenant: Type.String({ minLength: 1, maxLength: 128, pattern: '^[A-Za-z0-9_.:-]+$' }),
+        // 7 days is the longest lifetime mintRegistrationToken accepts.
+        tokenTtlSeconds: Int(1, 7 * 24 * 3600),
+        certificateDays: Int(1, 3650),
+      },
+      strict,
+    ),
+    pki: Type.Object({ keySecretFile: Type.Optional(Type.String({ minLength: 1 })) }, strict),
   },
   strict,
 );
@@ -117,5 +127,7 @@ export function defaultConfig(home: string): GatehouseConfig {
     limits: { ...defaultLimits },
     features: { ...defaultFeatures },
     mqtt: {},
+    identity: { defaultTenant: 'default', tokenTtlSeconds: 900, certificateDays: 365 },
+    pki: {},
   };
 }

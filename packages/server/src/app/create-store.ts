@@ -1,5 +1,5 @@
-/** Picks and builds the BrokerStore that the configuration names; the only place that knows the backends. */
-import { MemoryStore, type BrokerStore } from '../store/index.js';
+/** Picks and builds the stores (broker and identity) that the configuration names; the only place that knows the backends. */
+import { MemoryIdentityStore, MemoryStore, type BrokerStore, type IdentityStoreBackend } from '../store/index.js';
 import type { GatehouseConfig } from './config.js';
 
 /**
@@ -22,6 +22,33 @@ export async function createStore(config: GatehouseConfig['store']): Promise<Bro
       const { createPostgresStore } = await import('../store/postgres/index.js');
       // config.ts guarantees a url for postgres.
       return createPostgresStore({ url: config.url ?? '', ...(config.schema === undefined ? {} : { schema: config.schema }) });
+    }
+    default: {
+      const never: never = config.kind;
+      throw new TypeError(`Unknown store kind ${String(never)}`);
+    }
+  }
+}
+
+/**
+ * Builds (but does not open) the identity store beside the broker store: the same backend, file,
+ * URL and schema, so one backup or one database holds both.
+ *
+ * @example
+ * const identity = await createIdentityStore(config.store);
+ * await identity.open();
+ */
+export async function createIdentityStore(config: GatehouseConfig['store']): Promise<IdentityStoreBackend> {
+  switch (config.kind) {
+    case 'memory':
+      return new MemoryIdentityStore();
+    case 'sqlite': {
+      const { createSqliteIdentityStore } = await import('../store/sqlite/index.js');
+      return createSqliteIdentityStore({ path: config.path });
+    }
+    case 'postgres': {
+      const { createPostgresIdentityStore } = await import('../store/postgres/index.js');
+      return createPostgresIdentityStore({ url: config.url ?? '', ...(config.schema === undefined ? {} : { schema: config.schema }) });
     }
     default: {
       const never: never = config.kind;

@@ -1,7 +1,11 @@
-/** What Gatehouse makes on its first start: the home directory, the local PKI and the admin API key. */
+/**
+ * What Gatehouse makes on its first start: the home directory, the local PKI, the admin API key and
+ * the key that signs registration tokens.
+ */
 import { randomBytes } from 'node:crypto';
 import { chmod, mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { createTokenSigningKey, exportTokenSigningKey, importTokenSigningKey, type TokenSigningKey } from '../auth/index.js';
 import { GatehouseError } from '../core/index.js';
 import { ensureLocalPki, type LocalPki } from '../pki/index.js';
 import type { GatehouseConfig } from './config.js';
@@ -15,6 +19,10 @@ export interface FirstRun {
   readonly adminKeyCreated: boolean;
   /** The admin API key itself: hand it to the API, never to a log. */
   readonly adminKey: string;
+  readonly tokenSigningKeyPath: string;
+  readonly tokenSigningKeyCreated: boolean;
+  /** Signs registration tokens; its private half is not extractable as text by accident (CryptoKey). */
+  readonly tokenSigningKey: TokenSigningKey;
 }
 
 /** PEM contents for the TLS listeners. */
@@ -25,20 +33,53 @@ export interface TlsFiles {
 }
 
 /**
- * Ensures `<home>` (0700), the local PKI when the TLS settings use it, and `<home>/admin.key` (0600).
+ * Ensures `<home>` (0700), the local PKI when the TLS settings use it (its CA key encrypted when
+ * `keySecret` is given), `<home>/admin.key` and `<home>/token-signing-key.json` (both 0600).
  *
  * @example
- * const firstRun = await prepareHome(config);
+ * const firstRun = await prepareHome(config, { keySecret: await readKeySecret({ envVar: 'GATEHOUSE_CA_KEY_SECRET' }) });
  * if (firstRun.adminKeyCreated) console.log(`Admin key written to ${firstRun.adminKeyPath}`);
  */
-export async function prepareHome(config: GatehouseConfig): Promise<FirstRun> {
+export async function prepareHome(config: GatehouseConfig, options: { keySecret?: string | undefined } = {}): Promise<FirstRun> {
   const homeCreated = (await mkdir(config.home, { recursive: true, mode: 0o700 })) !== undefined;
   const pkiDir = join(config.home, 'pki');
   const usesLocalPki =
     config.tls.ca === join(pkiDir, 'ca.pem') && config.tls.cert === join(pkiDir, 'server.pem') && config.tls.key === join(pkiDir, 'server.key');
-  const pki = usesLocalPki ? await ensureLocalPki({ dir: pkiDir, hostnames: config.tls.hostnames }) : undefined;
+  const pki = usesLocalPki ? await ensureLocalPki({ dir: pkiDir, hostnames: config.tls.hostnames, keySecret: options.keySecret }) : undefined;
   const adminKey = await ensureAdminKey(config.home);
-  return { home: config.home, homeCreated, ...(pki === undefined ? {} : { pki }), ...adminKey };
+  const signing = await ensureTokenSigningKey(config.home);
+  return { home: config.home, homeCreated, ...(pki === undefined ? {} : { pki }), ...adminKey, ...signing };
+}
+
+/** Reads `<home>/token-signing-key.json` (a private JWK), or makes it with mode 0600. */
+export async function ensureTokenSigningKey(home: string): Promise<{ tokenSigningKeyPath: string; tokenSigningKeyCreated: boolean; tokenSigningKey: TokenSigningKey }> {
+  const tokenSigningKeyPath = join(home, 'token-signing-key.json');
+  let text: string | undefined;
+  try {
+    text = await readFile(tokenSigningKeyPath, 'utf8');
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+  }
+  if (text !== undefined && text.trim().length > 0) {
+    let jwk: unknown;
+    try {
+      jwk = JSON.parse(text);
+    } catch {
+      throw new GatehouseError('CONFIG_INVALID', { reason: `${tokenSigningKeyPath} is not JSON; remove it to make a new key (tokens minted with the old one stop working)` });
+    }
+    return { tokenSigningKeyPath, tokenSigningKeyCreated: false, tokenSigningKey: await importTokenSigningKey(jwk as Parameters<typeof importTokenSigningKey>[0]) };
+  }
+  const tokenSigningKey = await createTokenSigningKey();
+  const contents = `${JSON.stringify(await exportTokenSigningKey(tokenSigningKey))}\n`;
+  // 'wx' as for the admin key: a key another process wrote meanwhile wins, so both sign alike.
+  try {
+    await writeFile(tokenSigningKeyPath, contents, { mode: 0o600, flag: 'wx' });
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+    return ensureTokenSigningKey(home);
+  }
+  await chmod(tokenSigningKeyPath, 0o600);
+  return { tokenSigningKeyPath, tokenSigningKeyCreated: true, tokenSigningKey };
 }
 
 /** Reads `<home>/admin.key`, or makes it: 32 random bytes as base64url, mode 0600. */

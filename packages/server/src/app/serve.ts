@@ -3,15 +3,16 @@
  * configuration, and takes them down again in the right order.
  */
 import type { FastifyInstance } from 'fastify';
-import { createAdminApi } from '../api/index.js';
+import { createAdminApi, createAgentApi, gatehouseCaRecord, type AgentApi, type AgentEndpoints, type IdentityServices } from '../api/index.js';
 import { Broker, type BrokerHooks } from '../broker/index.js';
 import { createLogger, type Logger } from '../core/index.js';
-import type { BrokerStore } from '../store/index.js';
+import { loadCa, readKeySecret } from '../pki/index.js';
+import type { BrokerStore, IdentityStoreBackend } from '../store/index.js';
 import { listenServer, listenTcp, listenTls, listenWebSocket, stopListening, type ListenAddress, type ListenerHandle } from '../transport/index.js';
 import { renderBanner } from './banner.js';
 import type { GatehouseConfig, ListenerName } from './config.js';
-import { createStore } from './create-store.js';
-import { endpointUrl, removeEndpoints, writeEndpoints, type Endpoints } from './endpoints.js';
+import { createIdentityStore, createStore } from './create-store.js';
+import { dialableHost, endpointUrl, removeEndpoints, writeEndpoints, type Endpoints } from './endpoints.js';
 import { prepareHome, readTlsFiles, type FirstRun, type TlsFiles } from './first-run.js';
 import { listenWithFallback, type PortFallback } from './listen-with-fallback.js';
 import { version } from './version.js';
@@ -29,6 +30,8 @@ export interface StartOptions {
 
 export interface RunningGatehouse {
   readonly broker: Broker;
+  /** Registered CAs, device certificates, registration tokens. */
+  readonly identity: IdentityStoreBackend;
   readonly config: GatehouseConfig;
   readonly endpoints: Endpoints;
   /** Actual addresses of the enabled listeners. */
@@ -62,13 +65,22 @@ export async function startGatehouse(config: GatehouseConfig, options: StartOpti
   };
 
   try {
-    const firstRun = await prepareHome(config);
+    const keySecret = await readKeySecret({ file: config.pki.keySecretFile, envVar: 'GATEHOUSE_CA_KEY_SECRET' });
+    const firstRun = await prepareHome(config, { keySecret });
     const tlsNeeded = (config.listeners.mqtts.enabled || config.listeners.wss.enabled) as boolean;
     const tls = tlsNeeded ? await readTlsFiles(config) : undefined;
 
     const store = await createStore(config.store);
     await store.open();
     stoppers.push(() => store.close());
+    const identity = await createIdentityStore(config.store);
+    await identity.open();
+    stoppers.push(() => identity.close());
+    // The local CA signs agents' certificates; with TLS files from elsewhere there is none to sign with.
+    const ca = firstRun.pki === undefined ? undefined : await loadCa({ dir: firstRun.pki.dir, keySecret });
+    if (ca !== undefined && (await identity.getCa(config.identity.defaultTenant, ca.id)) === undefined) {
+      await identity.putCa(gatehouseCaRecord(ca, config.identity.defaultTenant, Date.now()));
+    }
 
     const broker = new Broker({
       store,
@@ -108,11 +120,24 @@ export async function startGatehouse(config: GatehouseConfig, options: StartOpti
     const onError = (error: Error, context: string): void => logger.debug({ context, error: error.message }, 'Transport error');
     const tlsOptions = (requestCert: boolean): { tls: TlsFiles & { requestCert: boolean } } => ({ tls: { ...(tls as TlsFiles), requestCert } });
     const { mqtt, mqtts, ws, wss } = config.listeners;
+    // Filled in once the listeners are up; the identity routes read it per request.
+    let agentEndpoints: AgentEndpoints = {};
+    const identityServices: IdentityServices = {
+      store: identity,
+      signingKey: firstRun.tokenSigningKey,
+      ...(ca === undefined ? {} : { ca }),
+      defaultTenant: config.identity.defaultTenant,
+      tokenTtlSeconds: config.identity.tokenTtlSeconds,
+      certificateDays: config.identity.certificateDays,
+      endpoints: () => agentEndpoints,
+    };
+    const agentApi: AgentApi | undefined = wss.enabled ? await createAgentApi({ identity: identityServices, logger }) : undefined;
+    if (agentApi !== undefined) stoppers.push(() => agentApi.app.close());
     await listen('mqtt', (port) => listenTcp({ name: 'mqtt', host: mqtt.host, port, onConnection, onError }));
     await listen('mqtts', (port) => listenTls({ name: 'mqtts', host: mqtts.host, port, onConnection, onError, ...tlsOptions(mqtts.requestClientCert) }));
     const maxPacketSize = config.limits.maxPacketSize;
     await listen('ws', (port) => listenWebSocket({ name: 'ws', host: ws.host, port, path: ws.path, maxPacketSize, onConnection, onError }));
-    await listen('wss', (port) => listenWebSocket({ name: 'wss', host: wss.host, port, path: wss.path, maxPacketSize, onConnection, onError, ...tlsOptions(false) }));
+    await listen('wss', (port) => listenWebSocket({ name: 'wss', host: wss.host, port, path: wss.path, maxPacketSize, onConnection, onError, ...tlsOptions(false), ...(agentApi === undefined ? {} : { onRequest: agentApi.handle }) }));
 
     const health = (): { ready: boolean; reasons: string[] } => {
       const reasons: string[] = [];
@@ -124,7 +149,7 @@ export async function startGatehouse(config: GatehouseConfig, options: StartOpti
     };
 
     if (config.listeners.admin.enabled) {
-      const api: FastifyInstance = await createAdminApi({ admin: broker.admin, adminKey: firstRun.adminKey, logger, health, version });
+      const api: FastifyInstance = await createAdminApi({ admin: broker.admin, adminKey: firstRun.adminKey, logger, health, version, identity: identityServices });
       stoppers.push(() => api.close());
       await api.ready();
       // Listening Fastify's own server through the transport helper gives the admin port the same
@@ -152,6 +177,11 @@ export async function startGatehouse(config: GatehouseConfig, options: StartOpti
       ...(addresses.wss && { wss: endpointUrl('wss', addresses.wss, wss.path) }),
       ca: config.tls.ca,
     };
+    agentEndpoints = {
+      ...(addresses.wss && { register: `https://${agentHost(config, addresses.wss.host)}:${addresses.wss.port}/v1/register` }),
+      ...(addresses.mqtts && { mqtts: `mqtts://${agentHost(config, addresses.mqtts.host)}:${addresses.mqtts.port}` }),
+      ...(addresses.wss && { wss: `wss://${agentHost(config, addresses.wss.host)}:${addresses.wss.port}${wss.path}` }),
+    };
     await writeEndpoints(config.home, endpoints);
     stoppers.push(() => removeEndpoints(config.home, endpoints));
     listening = true;
@@ -167,6 +197,7 @@ export async function startGatehouse(config: GatehouseConfig, options: StartOpti
     let closed: Promise<void> | undefined;
     return {
       broker,
+      identity,
       config,
       endpoints,
       addresses,
@@ -183,4 +214,9 @@ export async function startGatehouse(config: GatehouseConfig, options: StartOpti
     await stopAll();
     throw error;
   }
+}
+
+/** The host agents dial: the first configured TLS hostname (the server certificate names it), else the bind address. */
+function agentHost(config: GatehouseConfig, bound: string): string {
+  return config.tls.hostnames[0] ?? dialableHost(bound);
 }

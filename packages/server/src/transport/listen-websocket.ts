@@ -1,5 +1,5 @@
 /** MQTT over WebSocket and WebSocket over TLS: one HTTP(S) server whose only upgradeable path is `/mqtt`. */
-import { createServer as createHttpServer, type IncomingMessage, type Server as HttpServer } from 'node:http';
+import { createServer as createHttpServer, type IncomingMessage, type Server as HttpServer, type ServerResponse } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
 import type { Duplex } from 'node:stream';
 import type { TLSSocket } from 'node:tls';
@@ -23,6 +23,11 @@ export interface WebSocketListenOptions extends ListenOptions {
   readonly maxPacketSize: number;
   /** Present for WSS. */
   readonly tls?: TlsCredentials;
+  /**
+   * Answers plain HTTP(S) requests for paths other than `path` (the agent-facing endpoints such as
+   * `/v1/register`); without it they get 404.
+   */
+  readonly onRequest?: (req: IncomingMessage, res: ServerResponse) => void;
 }
 
 /**
@@ -53,6 +58,10 @@ export async function listenWebSocket(options: WebSocketListenOptions): Promise<
   });
   server.on('request', (req, res) => {
     const found = pathOf(req) === path;
+    if (!found && options.onRequest !== undefined) {
+      options.onRequest(req, res);
+      return;
+    }
     res.writeHead(found ? 426 : 404, { 'content-type': 'text/plain', connection: 'close' });
     res.end(found ? 'Upgrade to WebSocket with subprotocol mqtt\n' : 'Not found\n');
   });

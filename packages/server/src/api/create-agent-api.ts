@@ -1,0 +1,59 @@
+/**
+ * The agent-facing HTTPS endpoints served on the WSS listener's port beside `/mqtt`: today
+ * `POST /v1/register` (token + CSR for a certificate). No admin key: the registration token is the credential.
+ */
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { fastify, type FastifyInstance } from 'fastify';
+import type { Logger } from '../core/index.js';
+import { installErrorHandlers } from './errors.js';
+import type { IdentityServices } from './identity/identity-services.js';
+import { Registered, RegisterRequest } from './identity/identity-schemas.js';
+import { registerDevice } from './identity/register-device.js';
+import { ErrorBody } from './schemas.js';
+
+/** A CSR is a few KB; anything bigger than this is not a registration. */
+const registerBodyLimit = 64 * 1024;
+
+export interface AgentApi {
+  readonly app: FastifyInstance;
+  /** Hand it to the listener for every request that is not the WebSocket path. */
+  handle(req: IncomingMessage, res: ServerResponse): void;
+}
+
+/**
+ * Builds the agent-facing app. It does not listen: the WSS listener passes its requests to `handle`.
+ *
+ * @example
+ * const agentApi = await createAgentApi({ identity: services, logger });
+ * await listenWebSocket({ ..., onRequest: agentApi.handle });
+ */
+export async function createAgentApi(options: { identity: IdentityServices; logger: Logger }): Promise<AgentApi> {
+  const logger = options.logger.child({ component: 'agent-api' });
+  const app = fastify({
+    loggerInstance: logger,
+    disableRequestLogging: true,
+    bodyLimit: registerBodyLimit,
+    ajv: { customOptions: { removeAdditional: false } },
+  }) as unknown as FastifyInstance;
+  installErrorHandlers(app, { logger, bodyLimit: registerBodyLimit });
+
+  app.post<{ Body: RegisterRequest }>('/v1/register', {
+    schema: {
+      body: RegisterRequest,
+      response: { 201: Registered, 400: ErrorBody, 401: ErrorBody, 403: ErrorBody, 409: ErrorBody, 413: ErrorBody, 503: ErrorBody },
+    },
+  }, async (request, reply) => {
+    try {
+      const registered = await registerDevice(options.identity, request.body);
+      logger.info({ tenant: registered.tenant, thing: registered.thingName, certificateId: registered.certificateId }, 'Agent registered');
+      return await reply.code(201).send(registered);
+    } catch (error) {
+      // The reason only: the token and CSR are the client's and may be secrets.
+      logger.info({ remoteAddress: request.socket.remoteAddress, error: error instanceof Error ? error.message : String(error) }, 'Registration refused');
+      throw error;
+    }
+  });
+
+  await app.ready();
+  return { app, handle: (req, res) => app.routing(req, res) };
+}

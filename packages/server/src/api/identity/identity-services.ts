@@ -1,0 +1,55 @@
+/** What the identity routes need from the composition root: the store, the token key, the CA and settings. */
+import type { TokenSigningKey } from '../../auth/index.js';
+import type { CertificateAuthority } from '../../pki/index.js';
+import type { CaRecord, IdentityStore } from '../../store/index.js';
+
+/** The agent-facing URLs, known once the listeners are up. */
+export interface AgentEndpoints {
+  /** `https://<host>:<wss port>/v1/register`. */
+  readonly register?: string;
+  readonly mqtts?: string;
+  readonly wss?: string;
+}
+
+/**
+ * The identity side of Gatehouse as the admin and agent APIs see it.
+ *
+ * @example
+ * const services: IdentityServices = {
+ *   store: identity, signingKey, ca, defaultTenant: 'default', tokenTtlSeconds: 900, certificateDays: 365,
+ *   endpoints: () => ({ register: 'https://gatehouse.example.com:8443/v1/register' }),
+ * };
+ */
+export interface IdentityServices {
+  readonly store: IdentityStore;
+  /** Signs registration tokens; its public half verifies them. */
+  readonly signingKey: TokenSigningKey;
+  /** The CA that signs agents' certificates; absent when Gatehouse runs without its local PKI. */
+  readonly ca?: CertificateAuthority;
+  readonly defaultTenant: string;
+  readonly tokenTtlSeconds: number;
+  readonly certificateDays: number;
+  endpoints(): AgentEndpoints;
+  /** For tests; default `new Date()`. */
+  readonly now?: () => Date;
+}
+
+/**
+ * The registry record of Gatehouse's own CA for a tenant.
+ *
+ * @example
+ * if (!(await store.getCa('default', ca.id))) await store.putCa(gatehouseCaRecord(ca, 'default', Date.now()));
+ */
+export function gatehouseCaRecord(ca: CertificateAuthority, tenant: string, now: number): CaRecord {
+  return {
+    id: ca.id,
+    tenant,
+    certificatePem: ca.certificatePem,
+    kind: 'gatehouse',
+    status: 'ACTIVE',
+    autoRegistration: false,
+    createdAt: now,
+    subject: ca.certificate.subject,
+    notAfter: ca.certificate.notAfter.getTime(),
+  };
+}
