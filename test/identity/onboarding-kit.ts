@@ -1,0 +1,80 @@
+/** Helpers for the onboarding tests: an agent's key and CSR made with WebCrypto, and JSON over HTTP(S). */
+import { webcrypto } from 'node:crypto';
+import { request as httpRequest } from 'node:http';
+import { request as httpsRequest } from 'node:https';
+import * as x509 from '@peculiar/x509';
+
+x509.cryptoProvider.set(webcrypto as unknown as Crypto);
+
+export interface AgentKey {
+  /** PKCS#8 PEM of the agent's private key; it never leaves the test "agent". */
+  readonly keyPem: string;
+  readonly csrPem: string;
+}
+
+const ecdsa = { name: 'ECDSA', namedCurve: 'P-256', hash: 'SHA-256' } as const;
+
+/** A P-256 key pair and a CSR signed by it, as an agent makes them. The subject is the agent's guess; Gatehouse ignores it. */
+export async function makeEcAgentKey(subject = 'CN=whatever-the-agent-says'): Promise<AgentKey> {
+  const keys = (await webcrypto.subtle.generateKey(ecdsa, true, ['sign', 'verify'])) as CryptoKeyPair;
+  const csr = await x509.Pkcs10CertificateRequestGenerator.create({ name: subject, keys, signingAlgorithm: ecdsa });
+  const pkcs8 = Buffer.from(await webcrypto.subtle.exportKey('pkcs8', keys.privateKey as webcrypto.CryptoKey));
+  return { keyPem: pem('PRIVATE KEY', pkcs8), csrPem: csr.toString('pem') };
+}
+
+/** An RSA CSR of the given size (1024 to show the weak-key refusal). */
+export async function makeRsaCsr(bits: number): Promise<string> {
+  const algorithm = { name: 'RSASSA-PKCS1-v1_5', modulusLength: bits, publicExponent: new Uint8Array([1, 0, 1]), hash: 'SHA-256' } as const;
+  const keys = (await webcrypto.subtle.generateKey(algorithm, true, ['sign', 'verify'])) as CryptoKeyPair;
+  return (await x509.Pkcs10CertificateRequestGenerator.create({ name: 'CN=weak', keys, signingAlgorithm: algorithm })).toString('pem');
+}
+
+/** The same CSR with one bit of its signature flipped: well-formed, but it no longer verifies. */
+export function tamperCsrSignature(csrPem: string): string {
+  const der = Buffer.from(new x509.Pkcs10CertificateRequest(csrPem).rawData);
+  // The signature BIT STRING is the DER's last element; its last byte is signature, not structure.
+  der[der.length - 1] = (der[der.length - 1] ?? 0) ^ 0x01;
+  return pem('CERTIFICATE REQUEST', der);
+}
+
+function pem(label: string, der: Buffer): string {
+  const lines = der.toString('base64').match(/.{1,64}/g) ?? [];
+  return `-----BEGIN ${label}-----\n${lines.join('\n')}\n-----END ${label}-----\n`;
+}
+
+export interface JsonAnswer {
+  readonly status: number;
+  readonly body: Record<string, unknown>;
+}
+
+/**
+ * One JSON request with node:http(s), trusting `ca` for https. (fetch cannot be given a CA without
+ * undici's Agent, which is not a dependency.)
+ */
+export async function requestJson(url: string, options: { method?: string; body?: unknown; headers?: Record<string, string>; ca?: string } = {}): Promise<JsonAnswer> {
+  const target = new URL(url);
+  const payload = options.body === undefined ? undefined : Buffer.from(JSON.stringify(options.body));
+  const send = target.protocol === 'https:' ? httpsRequest : httpRequest;
+  return new Promise<JsonAnswer>((resolve, reject) => {
+    const req = send(target, {
+      method: options.method ?? (payload === undefined ? 'GET' : 'POST'),
+      headers: { ...(payload === undefined ? {} : { 'content-type': 'application/json', 'content-length': String(payload.length) }), ...options.headers },
+      ...(options.ca === undefined ? {} : { ca: options.ca }),
+      agent: false,
+    }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (chunk: Buffer) => chunks.push(chunk));
+      res.on('end', () => {
+        const text = Buffer.concat(chunks).toString('utf8');
+        try {
+          resolve({ status: res.statusCode ?? 0, body: text.length === 0 ? {} : (JSON.parse(text) as Record<string, unknown>) });
+        } catch {
+          reject(new Error(`${url} answered ${res.statusCode} with non-JSON: ${text.slice(0, 200)}`));
+        }
+      });
+      res.on('error', reject);
+    });
+    req.on('error', reject);
+    req.end(payload);
+  });
+}
