@@ -73,3 +73,31 @@ export interface StatsJson {
   readonly storeCommitOps: number;
   readonly storeCommitSeconds: number;
 }
+
+/** `POST /v1/tokens`. */
+export interface MintedTokenJson {
+  readonly token: string;
+  readonly jti: string;
+  readonly tenant: string;
+  readonly thing: string;
+  readonly expiresAt: string;
+  readonly endpoint: string;
+}
+
+/** A device certificate from `/v1/certificates`. */
+export interface CertificateJson {
+  readonly id: string;
+  readonly tenant: string;
+  readonly thing?: string;
+  readonly status: string;
+  readonly certificatePem: string;
+  readonly caId: string;
+  readonly serialNumber: string;
+  readonly subject: string;
+  readonly notBefore: string;
+  readonly notAfter: string;
+  readonly issuedBy: string;
+  readonly createdAt: string;
+  readonly updatedAt: string;
+  readonly revokedAt?: string;
+}

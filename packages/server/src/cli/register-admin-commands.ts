@@ -1,10 +1,12 @@
-/** Adds the admin commands (`clients`, `sessions`, `retained`, `publish`, `stats`) to the `gatehouse` program. */
+/** Adds the admin commands (`clients`, `sessions`, `retained`, `publish`, `stats`, `tokens`, `certs`) to the `gatehouse` program. */
 import type { Command } from 'commander';
+import { registerCertsCommands } from './commands/certs.js';
 import { registerClientsCommands } from './commands/clients.js';
 import { registerPublishCommand } from './commands/publish.js';
 import { registerRetainedCommands } from './commands/retained.js';
 import { registerSessionsCommands } from './commands/sessions.js';
 import { registerStatsCommand } from './commands/stats.js';
+import { registerTokensCommands } from './commands/tokens.js';
 
 /**
  * Registers every admin command on `program`. Each command carries its own `--url`, `--key`,
@@ -23,4 +25,6 @@ export function registerAdminCommands(program: Command): void {
   registerRetainedCommands(program);
   registerPublishCommand(program);
   registerStatsCommand(program);
+  registerTokensCommands(program);
+  registerCertsCommands(program);
 }
