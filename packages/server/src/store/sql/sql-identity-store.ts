@@ -2,7 +2,7 @@
  * The IdentityStore on Kysely, shared by SQLite and PostgreSQL (table types in identity-rows.ts).
  * Single-use tokens and revocation rest on conditional UPDATEs, which both dialects run atomically per row.
  */
-import { sql, type Kysely } from 'kysely';
+import type { Kysely } from 'kysely';
 import { GatehouseError } from '../../core/index.js';
 import {
   certificateConflict,
@@ -22,9 +22,9 @@ import {
   type RevokedEntry,
   type TokenConsumption,
 } from '../identity-ports.js';
-import { migrateToLatest } from '../migrations/index.js';
 import { caFromRow, certificateFromRow, templateFromRow, type IdentityDatabase } from './identity-rows.js';
 import { compareText, toNumber, toOptionalNumber } from './row-codec.js';
+import { openSqlStore, reasonOf } from './open-sql-store.js';
 import type { SqlDialectName } from './schema.js';
 
 export interface SqlIdentityStoreOptions {
@@ -35,10 +35,6 @@ export interface SqlIdentityStoreOptions {
   readonly schema?: string;
   /** Whether `close()` destroys `db`; default true. False when the broker store owns the connection. */
   readonly ownsDatabase?: boolean;
-}
-
-function reasonOf(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
 }
 
 /**
@@ -65,14 +61,7 @@ export class SqlIdentityStore implements IdentityStoreBackend {
 
   async open(): Promise<void> {
     this.#assertOpen();
-    const { dialect } = this.#options;
-    try {
-      const schema = dialect === 'postgres' ? (this.#options.schema ?? (await this.#currentSchema())) : undefined;
-      await migrateToLatest(this.#db as Kysely<unknown>, { dialect, ...(schema === undefined ? {} : { schema }) });
-    } catch (error) {
-      if (error instanceof GatehouseError) throw error;
-      throw new GatehouseError('STORE_UNAVAILABLE', { reason: `cannot open the ${dialect} identity store: ${reasonOf(error)}` }, { cause: error });
-    }
+    await openSqlStore(this.#db as Kysely<unknown>, { dialect: this.#options.dialect, schema: this.#options.schema, what: 'identity store' });
   }
 
   async close(): Promise<void> {
@@ -293,13 +282,6 @@ export class SqlIdentityStore implements IdentityStoreBackend {
       if (error instanceof GatehouseError || error instanceof TypeError) throw error;
       throw new GatehouseError('STORE_UNAVAILABLE', { reason: `cannot ${action}: ${reasonOf(error)}` }, { cause: error });
     }
-  }
-
-  async #currentSchema(): Promise<string> {
-    const result = await sql<{ schema: string | null }>`SELECT current_schema() AS schema`.execute(this.#db);
-    const schema = result.rows[0]?.schema;
-    if (schema == null) throw new Error('the search_path names no existing schema');
-    return schema;
   }
 
   #assertOpen(): void {

@@ -1,9 +1,9 @@
 /** The BrokerStore on Kysely, shared by SQLite and PostgreSQL; the dialect factories only build the Kysely instance. */
 import { sql, type Kysely } from 'kysely';
 import { GatehouseError } from '../../core/index.js';
-import { migrateToLatest } from '../migrations/index.js';
 import type { BrokerStore, LoadedSession, OutgoingMessage, PendingWill, RetainedMessage, StoredSubscription, StoreOp } from '../ports.js';
 import { compareText, messageFromRow, toNumber, toOptionalNumber, toOutgoingState, toQos, toZeroToTwo } from './row-codec.js';
+import { openSqlStore, reasonOf } from './open-sql-store.js';
 import type { BrokerDatabase, SqlDialectName } from './schema.js';
 import { writeOps } from './write-ops.js';
 
@@ -16,10 +16,6 @@ export interface SqlBrokerStoreOptions {
   readonly maxParameters: number;
   /** PostgreSQL schema holding the tables (the connections' search_path must point at it). */
   readonly schema?: string;
-}
-
-function reasonOf(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
 }
 
 /**
@@ -48,13 +44,7 @@ export class SqlBrokerStore implements BrokerStore {
 
   async open(): Promise<void> {
     this.#assertOpen();
-    try {
-      const schema = this.#dialect === 'postgres' ? (this.#schema ?? (await this.#currentSchema())) : undefined;
-      await migrateToLatest(this.#db as Kysely<unknown>, { dialect: this.#dialect, ...(schema === undefined ? {} : { schema }) });
-    } catch (error) {
-      if (error instanceof GatehouseError) throw error;
-      throw new GatehouseError('STORE_UNAVAILABLE', { reason: `cannot open the ${this.#dialect} store: ${reasonOf(error)}` }, { cause: error });
-    }
+    await openSqlStore(this.#db as Kysely<unknown>, { dialect: this.#dialect, schema: this.#schema, what: 'store' });
   }
 
   async apply(ops: readonly StoreOp[]): Promise<void> {
@@ -141,13 +131,6 @@ export class SqlBrokerStore implements BrokerStore {
     if (this.#closed) return;
     this.#closed = true;
     await this.#db.destroy();
-  }
-
-  async #currentSchema(): Promise<string> {
-    const result = await sql<{ schema: string | null }>`SELECT current_schema() AS schema`.execute(this.#db);
-    const schema = result.rows[0]?.schema;
-    if (schema == null) throw new Error('the search_path names no existing schema');
-    return schema;
   }
 
   #assertOpen(): void {
