@@ -84,7 +84,7 @@ export function handleConnect(connection: Connection, packet: ConnectPacket): Pr
   if (version === 5 && serverKeepAlive !== undefined) keepAlive = serverKeepAlive;
   connection.keepAlive = keepAlive;
 
-  let requestedExpiry = version === 5 ? (properties.sessionExpiryInterval ?? 0) : (packet.clean === false ? SESSION_NEVER_EXPIRES : 0);
+  const requestedExpiry = version === 5 ? (properties.sessionExpiryInterval ?? 0) : (packet.clean === false ? SESSION_NEVER_EXPIRES : 0);
   const expiry = Math.min(requestedExpiry, ctx.limits.maxSessionExpiry);
   const connack: ConnackPacket = { cmd: 'connack', sessionPresent: false };
   const ackProperties: NonNullable<ConnackPacket['properties']> = {};
@@ -101,7 +101,6 @@ export function handleConnect(connection: Connection, packet: ConnectPacket): Pr
     if (serverKeepAlive !== undefined) ackProperties.serverKeepAlive = serverKeepAlive;
     if (connection.requestResponseInformation) ackProperties.responseInformation = `response/${clientId}`;
   }
-  requestedExpiry = expiry;
 
   const method = version === 5 ? properties.authenticationMethod : undefined;
   const connectHooks = ctx.hooks.connect;
