@@ -110,8 +110,7 @@ export class Admin implements BrokerAdmin {
       ...(messageExpiryInterval === undefined ? {} : { expiresAt: core.now() + messageExpiryInterval * 1000 }),
     };
     core.counters.messagesIn[message.qos]++;
-    if (message.retain) core.retain(message);
-    core.route(message, undefined);
+    core.publish(message, undefined);
     if (message.qos > 0) await core.commit.flush();
   }
 }

@@ -26,8 +26,7 @@ export class Broker {
     this.admin = new Admin(core);
     this.port = {
       publish(message: InternalMessage): void {
-        if (message.retain) core.retain(message);
-        core.route(message, undefined);
+        core.publish(message, undefined);
       },
       subscribe(filter: string, handler: (message: InternalMessage) => void): () => void {
         const reason = validateTopicFilter(filter);

@@ -9,6 +9,7 @@ import type { PeerInfo } from '../core/index.js';
 import { encodePacket, PacketReader, ProtocolError, ReasonCode, reasonCodeName, toConnackReturnCode, type Packet } from '../mqtt/index.js';
 import type { StoredMessage } from '../store/index.js';
 import type { ArmedWill, BrokerContext } from './context.js';
+import { countDisconnect, countDrop } from './counters.js';
 import { dispatch } from './handlers/index.js';
 import type { Session } from './session.js';
 
@@ -126,7 +127,7 @@ export class Connection {
     }
   }
 
-  /** Takes one publish token; false (and reading paused until tokens refill) when the rate is exceeded. */
+  /** Takes one publish token; past the rate, reading from the socket pauses until the bucket refills. */
   takePublishToken(): void {
     const rate = this.ctx.limits.maxPublishRate;
     if (rate === 0) return;
@@ -241,7 +242,7 @@ export class Connection {
     }, this.ctx.now());
     if (this.maxOutgoingPacketSize > 0 && buffer.length > this.maxOutgoingPacketSize) {
       // [MQTT-3.1.2-24] never send a packet larger than the client's Maximum Packet Size; drop it
-      this.ctx.counters.drops['packet-too-large'] = (this.ctx.counters.drops['packet-too-large'] ?? 0) + 1;
+      countDrop(this.ctx.counters, 'packet-too-large');
       if (packetId !== 0) this.ctx.dropInflight(this, packetId);
       // [MQTT-3.1.2-25] as if never sent: the client never learnt this alias, so it must not be used later
       if (aliasIsNew) this.outboundAliases?.delete(message.topic);
@@ -342,7 +343,7 @@ export class Connection {
       if (extra?.serverReference !== undefined) properties['serverReference'] = extra.serverReference;
       this.send({ cmd: 'disconnect', reasonCode, ...(Object.keys(properties).length > 0 ? { properties } : {}) });
     }
-    // Wills are published on every server-initiated close except a clean shutdown handover.
+    // A server-initiated close publishes the will (only the client's DISCONNECT 0x00 discards it).
     this.close(label, true);
   }
 
@@ -362,8 +363,7 @@ export class Connection {
     const wasConnected = this.state === 'connected';
     this.state = 'closed';
     this.#socket.destroySoon?.();
-    const counters = this.ctx.counters;
-    counters.disconnects[label] = (counters.disconnects[label] ?? 0) + 1;
+    countDisconnect(this.ctx.counters, label);
     this.ctx.connectionClosed(this, publishWill && wasConnected);
   }
 

@@ -43,10 +43,11 @@ export interface BrokerContext {
   openSession(connection: Connection, packet: ConnectPacket, expiryInterval: number): { session: Session; sessionPresent: boolean };
   /** The connection ended; `graceful` when the client sent DISCONNECT 0x00. */
   connectionClosed(connection: Connection, publishWill: boolean): void;
-  /** Routes a message to every matching subscriber; `origin` is the publishing session (No Local). */
-  route(message: StoredMessage, origin: Session | undefined): void;
-  /** Stores or clears a retained message (retain flag set on a PUBLISH). */
-  retain(message: StoredMessage): void;
+  /**
+   * Publishes a message: stores or clears it as the topic's retained message when its retain flag is
+   * set, then routes it to every matching subscriber. `origin` is the publishing session (No Local).
+   */
+  publish(message: StoredMessage, origin: Session | undefined): void;
   /** Sends the retained messages matching a new subscription [MQTT-3.3.1-9]. */
   sendRetained(subscription: SessionSubscription): void;
   addSubscription(subscription: SessionSubscription): void;

@@ -10,8 +10,9 @@ import { ReasonCode, type ConnectPacket } from '../mqtt/index.js';
 import { GroupCommit, type BrokerStore, type RetainedMessage, type StoreOp, type StoredMessage } from '../store/index.js';
 import { Connection } from './connection.js';
 import type { ArmedWill, BrokerContext } from './context.js';
+import { countCommit, countDrop, newCounters } from './counters.js';
 import { defaultFeatures, defaultLimits } from './defaults.js';
-import { deliveredForm, deliver, drain, pumpRetained } from './delivery.js';
+import { deliveredForm, deliver, drain, forgetInflight, pumpRetained } from './delivery.js';
 import type { BrokerHooks } from './hooks.js';
 import { sweepConnections } from './keepalive.js';
 import { PublishEncoder } from './publish-encoder.js';
@@ -34,30 +35,8 @@ export interface BrokerOptions {
   readonly connectTimeoutMs?: number;
 }
 
-const COMMIT_BUCKETS = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5];
 const MAX_TIMER_MS = 0x7fffffff;
 
-export function newCounters(): BrokerCounters {
-  return {
-    connections: 0,
-    connectionsTotal: 0,
-    sessions: 0,
-    subscriptions: 0,
-    retainedMessages: 0,
-    messagesIn: [0, 0, 0],
-    messagesOut: [0, 0, 0],
-    bytesIn: 0,
-    bytesOut: 0,
-    drops: {},
-    disconnects: {},
-    queuedMessages: 0,
-    inflightMessages: 0,
-    storeCommits: 0,
-    storeCommitOps: 0,
-    storeCommitSeconds: 0,
-    storeCommitBuckets: { le: COMMIT_BUCKETS, counts: COMMIT_BUCKETS.map(() => 0) },
-  };
-}
 
 export class BrokerCore implements BrokerContext {
   readonly limits: BrokerLimits;
@@ -94,13 +73,7 @@ export class BrokerCore implements BrokerContext {
     const counters = this.counters;
     this.commit = new GroupCommit(options.store, {
       logger: options.logger,
-      onCommit: ({ ops, seconds }) => {
-        counters.storeCommits++;
-        counters.storeCommitOps += ops;
-        counters.storeCommitSeconds += seconds;
-        const buckets = counters.storeCommitBuckets;
-        for (let i = 0; i < buckets.le.length; i++) if (seconds <= buckets.le[i]!) buckets.counts[i]!++;
-      },
+      onCommit: ({ ops, seconds }) => countCommit(counters, ops, seconds),
     });
     this.retained = new RetainedStore((op) => this.persist(op), this.limits.maxRetainedMessages);
     this.#wills = new WillScheduler({ persist: (op) => this.persist(op), publish: (message) => this.#publishWill(message), now: () => this.now() });
@@ -336,8 +309,7 @@ export class BrokerCore implements BrokerContext {
 
   #publishWill(message: StoredMessage): void {
     if (message.expiresAt !== undefined && message.expiresAt <= this.now()) return;
-    if (message.retain) this.retain(message);
-    this.route(message, undefined);
+    this.publish(message, undefined);
   }
 
   get pendingWillCount(): number {
@@ -363,22 +335,27 @@ export class BrokerCore implements BrokerContext {
     if (session.persistent) this.persist({ kind: 'subscription.delete', clientId: session.clientId, filter: subscription.filter });
   }
 
-  retain(message: StoredMessage): void {
+  publish(message: StoredMessage, origin: Session | undefined): void {
+    if (message.retain) this.#retain(message);
+    this.#route(message, origin);
+  }
+
+  #retain(message: StoredMessage): void {
     if (message.payload.length === 0) {
       // [MQTT-3.3.1-6] [MQTT-3.3.1-7] an empty retained message removes the topic's and is not stored (3.1.1: [MQTT-3.3.1-10] [MQTT-3.3.1-11])
       this.retained.delete(message.topic);
     } else {
       // [MQTT-3.3.1-5] store it, replacing the previous one of the topic
       const retained: RetainedMessage = { ...message, retain: true, storedAt: this.now() };
-      if (!this.retained.put(retained)) this.counters.drops['retained-limit'] = (this.counters.drops['retained-limit'] ?? 0) + 1;
+      if (!this.retained.put(retained)) countDrop(this.counters, 'retained-limit');
     }
     this.counters.retainedMessages = this.retained.size;
   }
 
-  route(message: StoredMessage, origin: Session | undefined): void {
+  #route(message: StoredMessage, origin: Session | undefined): void {
     const entries = this.router.match(message.topic);
     if (entries.length === 0) {
-      this.counters.drops['no-subscribers'] = (this.counters.drops['no-subscribers'] ?? 0) + 1;
+      countDrop(this.counters, 'no-subscribers');
       return;
     }
     const now = this.now();
@@ -465,10 +442,7 @@ export class BrokerCore implements BrokerContext {
     const session = connection.session;
     if (session === undefined) return;
     const entry = session.inflight.get(packetId);
-    if (entry === undefined) return;
-    session.inflight.delete(packetId);
-    this.counters.inflightMessages--;
-    if (session.persistent) this.persist({ kind: 'outgoing.remove', clientId: session.clientId, seq: entry.seq });
+    if (entry !== undefined) forgetInflight(this, session, entry);
   }
 }
 

@@ -5,6 +5,7 @@
  */
 import type { StoredMessage } from '../store/index.js';
 import type { BrokerContext } from './context.js';
+import { countDrop } from './counters.js';
 import type { OutgoingEntry, Session } from './session.js';
 
 /**
@@ -16,11 +17,11 @@ export function deliver(ctx: BrokerContext, session: Session, message: StoredMes
   if (message.qos === 0) {
     if (connection === undefined) {
       // QoS 0 is not queued for offline sessions (docs/mqtt-support.md).
-      ctx.counters.drops['offline-qos0'] = (ctx.counters.drops['offline-qos0'] ?? 0) + 1;
+      countDrop(ctx.counters, 'offline-qos0');
       return;
     }
     if (connection.congested) {
-      ctx.counters.drops['slow-consumer'] = (ctx.counters.drops['slow-consumer'] ?? 0) + 1;
+      countDrop(ctx.counters, 'slow-consumer');
       return;
     }
     connection.sendPublish(message, 0, false);
@@ -42,7 +43,7 @@ export function deliver(ctx: BrokerContext, session: Session, message: StoredMes
 
 function enqueue(ctx: BrokerContext, session: Session, entry: OutgoingEntry): void {
   if (session.queue.length >= ctx.limits.maxQueuedMessages) {
-    ctx.counters.drops['queue-full'] = (ctx.counters.drops['queue-full'] ?? 0) + 1;
+    countDrop(ctx.counters, 'queue-full');
     if (ctx.limits.queueOverflow === 'drop-newest') return;
     const oldest = session.queue.shift()!;
     ctx.counters.queuedMessages--;
@@ -108,7 +109,7 @@ function drainQueue(ctx: BrokerContext, session: Session, connection: NonNullabl
     ctx.counters.queuedMessages--;
     const message = entry.message;
     if (message.expiresAt !== undefined && message.expiresAt <= now) {
-      ctx.counters.drops['expired'] = (ctx.counters.drops['expired'] ?? 0) + 1;
+      countDrop(ctx.counters, 'expired');
       if (session.persistent) ctx.persist({ kind: 'outgoing.remove', clientId: session.clientId, seq: entry.seq });
       continue;
     }
@@ -137,8 +138,8 @@ export function resend(ctx: BrokerContext, session: Session): void {
     const message = entry.message;
     if (message.expiresAt !== undefined && message.expiresAt <= now && message.qos === 1) {
       // Expired and never acknowledged: a QoS 1 message may simply be dropped.
-      forget(ctx, session, entry);
-      ctx.counters.drops['expired'] = (ctx.counters.drops['expired'] ?? 0) + 1;
+      forgetInflight(ctx, session, entry);
+      countDrop(ctx.counters, 'expired');
       continue;
     }
     connection.sendPublish(message, entry.packetId, true);
@@ -146,7 +147,8 @@ export function resend(ctx: BrokerContext, session: Session): void {
   drain(ctx, session);
 }
 
-function forget(ctx: BrokerContext, session: Session, entry: OutgoingEntry): void {
+/** An inflight entry is done with (acknowledged, expired, or too large to send): forget it everywhere. */
+export function forgetInflight(ctx: BrokerContext, session: Session, entry: OutgoingEntry): void {
   session.inflight.delete(entry.packetId);
   ctx.counters.inflightMessages--;
   if (session.persistent) ctx.persist({ kind: 'outgoing.remove', clientId: session.clientId, seq: entry.seq });
@@ -156,7 +158,7 @@ function forget(ctx: BrokerContext, session: Session, entry: OutgoingEntry): voi
 export function completeOutgoing(ctx: BrokerContext, session: Session, packetId: number, expected: 'sent' | 'released'): boolean {
   const entry = session.inflight.get(packetId);
   if (entry === undefined || entry.state !== expected) return false;
-  forget(ctx, session, entry);
+  forgetInflight(ctx, session, entry);
   drain(ctx, session);
   return true;
 }

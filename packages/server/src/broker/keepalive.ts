@@ -4,6 +4,7 @@
  */
 import { ReasonCode } from '../mqtt/index.js';
 import type { Connection } from './connection.js';
+import { countDrop } from './counters.js';
 import type { BrokerCounters, BrokerLimits } from './types.js';
 
 export function sweepConnections(
@@ -21,7 +22,7 @@ export function sweepConnections(
       continue;
     }
     if (connection.congested && now - connection.congestedSince > limits.slowConsumerTimeoutMs) {
-      counters.drops['slow-consumer-disconnect'] = (counters.drops['slow-consumer-disconnect'] ?? 0) + 1;
+      countDrop(counters, 'slow-consumer-disconnect');
       connection.disconnect(ReasonCode.QuotaExceeded, 'Client does not read fast enough', 'slow-consumer');
       connection.destroy();
     }

@@ -4,6 +4,7 @@ import { isUtf8 } from 'node:buffer';
 import { ProtocolError, ReasonCode, type PublishPacket } from '../../mqtt/index.js';
 import type { MessageProperties, StoredMessage } from '../../store/index.js';
 import type { Connection } from '../connection.js';
+import { countDrop } from '../counters.js';
 import type { BrokerContext } from '../context.js';
 import { runSyncHooks } from '../hooks.js';
 import { topicLimits } from './limits.js';
@@ -89,8 +90,7 @@ export function handlePublish(connection: Connection, packet: PublishPacket): vo
   }
   const message = toStoredMessage(ctx, topic, payload, qos, packet.retain, properties);
   const mark = ctx.persistMark();
-  if (packet.retain) ctx.retain(message);
-  ctx.route(message, session);
+  ctx.publish(message, session);
   if (qos === 0) return;
   const durable = ctx.persistMark() !== mark;
   connection.inboundInflight++;
@@ -109,7 +109,7 @@ function isServerTopic(topic: string): boolean {
 
 /** Drops a PUBLISH we do not accept: MQTT 5 hears the reason in PUBACK/PUBREC; QoS 0 and 3.1.1 only lose it. */
 function refuse(connection: Connection, qos: 0 | 1 | 2, packetId: number, reasonCode: number, reason: string): void {
-  connection.ctx.counters.drops['not-authorized'] = (connection.ctx.counters.drops['not-authorized'] ?? 0) + 1;
+  countDrop(connection.ctx.counters, 'not-authorized');
   if (qos === 0) return;
   const cmd = qos === 1 ? 'puback' : 'pubrec';
   if (connection.protocolVersion === 5) {
