@@ -2,9 +2,17 @@
  * What services (shadow, jobs, provisioning, ...) may do with the broker: publish and subscribe as
  * internal clients on reserved topics. They never touch sessions or sockets.
  */
+import type { Principal } from '../auth/index.js';
 import type { StoredMessage } from '../store/index.js';
 
 export type InternalMessage = StoredMessage;
+
+/** Who published a message that reached an internal subscriber; absent for messages from services. */
+export interface MessageOrigin {
+  readonly clientId: string;
+  /** The connection's principal, when it authenticated as one. */
+  readonly principal?: Principal;
+}
 
 /**
  * @example
@@ -15,6 +23,16 @@ export type InternalMessage = StoredMessage;
 export interface BrokerPort {
   /** Routes a message to subscribers (and stores it when `retain` is set). */
   publish(message: InternalMessage): void;
-  /** Gets every message published on a topic matching `filter`, synchronously; returns the unsubscribe function. */
-  subscribe(filter: string, handler: (message: InternalMessage) => void): () => void;
+  /**
+   * Sends a message to one client only, as AWS IoT answers fleet-provisioning requests on the
+   * connection that asked: it reaches the client's session if one of its subscriptions matches the
+   * topic (at that subscription's QoS) and nobody else. False when the client has no such session
+   * or no matching subscription.
+   */
+  publishTo(clientId: string, message: InternalMessage): boolean;
+  /**
+   * Gets every message published on a topic matching `filter`, synchronously, with its origin when a
+   * client published it; returns the unsubscribe function.
+   */
+  subscribe(filter: string, handler: (message: InternalMessage, origin: MessageOrigin | undefined) => void): () => void;
 }

@@ -4,7 +4,7 @@ import { validateTopicFilter } from '@gatehouse/protocol';
 import type { PeerInfo } from '../core/index.js';
 import { ReasonCode } from '../mqtt/index.js';
 import { Admin } from './admin.js';
-import type { BrokerPort, InternalMessage } from './broker-port.js';
+import type { BrokerPort, InternalMessage, MessageOrigin } from './broker-port.js';
 import { BrokerCore, type BrokerOptions } from './core.js';
 import type { InternalSubscription } from './router.js';
 import type { BrokerAdmin } from './types.js';
@@ -28,7 +28,10 @@ export class Broker {
       publish(message: InternalMessage): void {
         core.publish(message, undefined);
       },
-      subscribe(filter: string, handler: (message: InternalMessage) => void): () => void {
+      publishTo(clientId: string, message: InternalMessage): boolean {
+        return core.publishTo(clientId, message);
+      },
+      subscribe(filter: string, handler: (message: InternalMessage, origin: MessageOrigin | undefined) => void): () => void {
         const reason = validateTopicFilter(filter);
         if (reason !== undefined) throw new TypeError(`Invalid internal subscription "${filter}": ${reason}`);
         const subscription: InternalSubscription = { kind: 'internal', topicFilter: filter, handler };

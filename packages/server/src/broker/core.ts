@@ -9,6 +9,7 @@ import type { Logger, PeerInfo } from '../core/index.js';
 import { ReasonCode, type ConnectPacket } from '../mqtt/index.js';
 import { GroupCommit, type BrokerStore, type RetainedMessage, type StoreOp, type StoredMessage } from '../store/index.js';
 import { Connection } from './connection.js';
+import type { MessageOrigin } from './broker-port.js';
 import type { ArmedWill, BrokerContext } from './context.js';
 import { countCommit, countDrop, newCounters } from './counters.js';
 import { defaultFeatures, defaultLimits } from './defaults.js';
@@ -340,6 +341,27 @@ export class BrokerCore implements BrokerContext {
     this.#route(message, origin);
   }
 
+  /** Delivers to one client's session through its matching subscriptions only (BrokerPort.publishTo). */
+  publishTo(clientId: string, message: StoredMessage): boolean {
+    const session = this.sessions.get(clientId);
+    if (session === undefined) return false;
+    let qos = -1;
+    let retainAsPublished = false;
+    for (const entry of this.router.match(message.topic)) {
+      if (entry.kind !== 'session' || entry.session !== session) continue;
+      if (entry.options.qos > qos) qos = entry.options.qos;
+      if (entry.options.retainAsPublished) retainAsPublished = true;
+    }
+    if (qos < 0) return false;
+    this.encoder.begin(message, this.now());
+    try {
+      this.#deliverTo(session, message, qos as 0 | 1 | 2, retainAsPublished, undefined);
+    } finally {
+      this.encoder.end();
+    }
+    return true;
+  }
+
   #retain(message: StoredMessage): void {
     if (message.payload.length === 0) {
       // [MQTT-3.3.1-6] [MQTT-3.3.1-7] an empty retained message removes the topic's and is not stored (3.1.1: [MQTT-3.3.1-10] [MQTT-3.3.1-11])
@@ -392,7 +414,7 @@ export class BrokerCore implements BrokerContext {
           this.#deliverTo(member.session, message, member.options.qos, member.options.retainAsPublished, id === undefined ? undefined : [id]);
         } else {
           try {
-            entry.handler(message);
+            entry.handler(message, origin === undefined ? undefined : originOf(origin));
           } catch (error) {
             this.logger.error({ err: error, topic: message.topic }, 'internal subscriber failed');
           }
@@ -447,3 +469,8 @@ export class BrokerCore implements BrokerContext {
 }
 
 export type { ArmedWill };
+
+function originOf(session: Session): MessageOrigin {
+  const principal = session.connection?.principal;
+  return principal === undefined ? { clientId: session.clientId } : { clientId: session.clientId, principal };
+}

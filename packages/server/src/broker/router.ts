@@ -4,6 +4,7 @@
  */
 import { TopicTree } from '@gatehouse/protocol';
 import type { StoredMessage } from '../store/index.js';
+import type { MessageOrigin } from './broker-port.js';
 import type { SessionSubscription } from './session.js';
 
 /** A `$share/{group}/{filter}` group: one subscriber of it gets each message (4.8.2). */
@@ -19,7 +20,7 @@ export interface SharedGroup {
 export interface InternalSubscription {
   readonly kind: 'internal';
   readonly topicFilter: string;
-  readonly handler: (message: StoredMessage) => void;
+  readonly handler: (message: StoredMessage, origin: MessageOrigin | undefined) => void;
 }
 
 export type RouteEntry = SessionSubscription | SharedGroup | InternalSubscription;

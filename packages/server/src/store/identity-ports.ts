@@ -122,6 +122,63 @@ export interface RevokedEntry {
 }
 
 /**
+ * A thing in the registry: the minimal record identity needs (provisioning creates things, certificates
+ * and credentials bind to them). The registry issue grows it (types, billing groups, indexing).
+ */
+export interface ThingRecord {
+  readonly tenant: string;
+  /** 1..128 of `[a-zA-Z0-9:_-]`, as AWS allows. */
+  readonly name: string;
+  readonly thingType?: string;
+  /** Attribute name → value, as AWS's AttributePayload.attributes. */
+  readonly attributes: Readonly<Record<string, string>>;
+  /** Static thing groups it belongs to, sorted, no duplicates. */
+  readonly groups: readonly string[];
+  /** Starts at 1, bumped by every put that changes it (AWS's expectedVersion). */
+  readonly version: number;
+  /** Epoch ms. */
+  readonly createdAt: number;
+  /** Epoch ms. */
+  readonly updatedAt: number;
+}
+
+/** An IoT policy document as stored; the policy engine parses and compiles it. */
+export interface PolicyRecord {
+  readonly tenant: string;
+  /** 1..128 of `[\w+=,.@-]`. */
+  readonly name: string;
+  /** The JSON text exactly as given. */
+  readonly document: string;
+  /** Starts at 1; each put of a changed document bumps it. */
+  readonly version: number;
+  /** Epoch ms. */
+  readonly createdAt: number;
+  /** Epoch ms. */
+  readonly updatedAt: number;
+}
+
+/** What a policy is attached to. */
+export type PolicyTarget =
+  | { readonly kind: 'certificate'; readonly id: string }
+  | { readonly kind: 'thing-group'; readonly id: string }
+  | { readonly kind: 'tenant'; readonly id: string };
+
+/** A role alias: what `GET /role-aliases/{alias}/credentials` trades a certificate for. */
+export interface RoleAliasRecord {
+  readonly tenant: string;
+  /** 1..128 of `[\w=,@-]`. */
+  readonly alias: string;
+  /** The role the credentials stand for (kept for AWS compatibility of the records; Gatehouse signs them itself). */
+  readonly roleArn: string;
+  /** 900..43200, default 3600. */
+  readonly credentialDurationSeconds: number;
+  /** Epoch ms. */
+  readonly createdAt: number;
+  /** Epoch ms. */
+  readonly updatedAt: number;
+}
+
+/**
  * Durable identity state. Every verb is atomic on its own; `transaction` groups several (creating a
  * thing, registering its certificate, attaching policies) so they commit together or not at all.
  * Failures are GatehouseErrors: CONFLICT for a duplicate or a forbidden change, NOT_FOUND for a missing
@@ -172,6 +229,43 @@ export interface IdentityStore {
   listTemplates(tenant: string): Promise<ProvisioningTemplateRecord[]>;
   /** False when there was no such template. */
   deleteTemplate(tenant: string, name: string): Promise<boolean>;
+
+  /** Deletes a certificate record (fleet provisioning drops unclaimed ones); false when there was none. */
+  deleteCertificate(id: string): Promise<boolean>;
+  /** Attaches the certificate to a thing (undefined detaches). Undefined when there is no such certificate. */
+  setCertificateThing(id: string, thing: string | undefined, at: number): Promise<CertificateRecord | undefined>;
+
+  /** Creates or replaces a thing. The caller sets `version`; the store keeps what it is given. */
+  putThing(thing: ThingRecord): Promise<void>;
+  getThing(tenant: string, name: string): Promise<ThingRecord | undefined>;
+  /** The tenant's things, ordered by name; `cursor` is the last name of the previous page. */
+  listThings(tenant: string, query: { readonly limit: number; readonly cursor?: string }): Promise<{ readonly items: readonly ThingRecord[]; readonly nextCursor?: string }>;
+  /** False when there was no such thing. Certificates attached to it are detached. */
+  deleteThing(tenant: string, name: string): Promise<boolean>;
+
+  /** Creates or replaces a policy. The caller sets `version`. */
+  putPolicy(policy: PolicyRecord): Promise<void>;
+  getPolicy(tenant: string, name: string): Promise<PolicyRecord | undefined>;
+  /** The tenant's policies, ordered by name. */
+  listPolicies(tenant: string): Promise<PolicyRecord[]>;
+  /** False when there was no such policy; its attachments go with it. */
+  deletePolicy(tenant: string, name: string): Promise<boolean>;
+  /** Attaches a policy (idempotent). NOT_FOUND when the tenant has no such policy. */
+  attachPolicy(tenant: string, policyName: string, target: PolicyTarget): Promise<void>;
+  /** False when it was not attached. */
+  detachPolicy(tenant: string, policyName: string, target: PolicyTarget): Promise<boolean>;
+  /** Names of the policies attached to a target, ordered. */
+  listAttachedPolicies(tenant: string, target: PolicyTarget): Promise<string[]>;
+  /** The targets a policy is attached to, ordered by kind then id. */
+  listPolicyTargets(tenant: string, policyName: string): Promise<PolicyTarget[]>;
+
+  /** Creates or replaces a role alias. */
+  putRoleAlias(alias: RoleAliasRecord): Promise<void>;
+  getRoleAlias(tenant: string, alias: string): Promise<RoleAliasRecord | undefined>;
+  /** The tenant's role aliases, ordered by alias. */
+  listRoleAliases(tenant: string): Promise<RoleAliasRecord[]>;
+  /** False when there was no such alias. */
+  deleteRoleAlias(tenant: string, alias: string): Promise<boolean>;
 
   /**
    * Runs `fn` with a store whose verbs commit together when it resolves and are all undone when it
