@@ -198,6 +198,11 @@ export interface IdentityStore {
   getCa(tenant: string, id: string): Promise<CaRecord | undefined>;
   /** The tenant's CAs, ordered by id. */
   listCas(tenant: string): Promise<CaRecord[]>;
+  /**
+   * Every tenant's CAs whose subject (as `CaRecord.subject` writes it) is `subject`: the candidates
+   * that may have issued a certificate nobody registered yet (just-in-time provisioning).
+   */
+  findCasBySubject(subject: string): Promise<CaRecord[]>;
   /** Throws NOT_FOUND when the tenant has no such CA. */
   setCaStatus(tenant: string, id: string, status: CaStatus): Promise<CaRecord>;
 
