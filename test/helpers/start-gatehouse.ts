@@ -19,7 +19,13 @@ type Listener = (typeof listeners)[number];
 
 /** Every listener on loopback, port 0: tests never collide with each other or with Mosquitto on 1883. */
 const testListenerSettings = listeners.flatMap((name) => [`listeners.${name}.port=0`, `listeners.${name}.host=127.0.0.1`]);
-const testListenerFlags = testListenerSettings.flatMap((setting) => ['--set', setting]);
+/**
+ * The broker tests connect over every transport without credentials; identity tests turn this off
+ * with `config: { listeners: { mqtts: { allowAnonymous: false } } }` (settings given in `config` win).
+ */
+const anonymousTlsSettings = ['listeners.mqtts.allowAnonymous=true', 'listeners.wss.allowAnonymous=true'];
+const testListenerFlags = [...testListenerSettings, ...anonymousTlsSettings].flatMap((setting) => ['--set', setting]);
+
 
 export interface StartGatehouseOptions {
   /** Default `memory`. */
@@ -67,7 +73,7 @@ export async function startGatehouse(options: StartGatehouseOptions = {}): Promi
     const { config: effective, explicitPorts } = await loadConfig({
       env: {},
       cwd: home,
-      flags: { home, set: [...testListenerSettings, `store.kind=${options.store ?? 'memory'}`] },
+      flags: { home, set: [...testListenerSettings, ...anonymousTlsSettings, `store.kind=${options.store ?? 'memory'}`] },
       overrides: {
         ...config,
         limits: { ...config.limits, ...options.limits },

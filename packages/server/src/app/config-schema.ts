@@ -12,12 +12,37 @@ const Int = (minimum: number, maximum?: number): TInteger => Type.Integer(maximu
 
 const strict = { additionalProperties: false } as const;
 
-const Listener = Type.Object({ enabled: Type.Boolean(), host: Host, port: Port }, strict);
+// allowAnonymous: whether a client that offers no credential at all may connect on this listener
+// (as the default tenant's anonymous principal). Off on the TLS listeners that face agents.
+const Listener = Type.Object({ enabled: Type.Boolean(), host: Host, port: Port, allowAnonymous: Type.Boolean() }, strict);
 const WebSocketListener = Type.Object(
-  { enabled: Type.Boolean(), host: Host, port: Port, path: Type.String({ pattern: '^/' }) },
+  { enabled: Type.Boolean(), host: Host, port: Port, path: Type.String({ pattern: '^/' }), allowAnonymous: Type.Boolean() },
   strict,
 );
-const TlsListener = Type.Object({ enabled: Type.Boolean(), host: Host, port: Port, requestClientCert: Type.Boolean() }, strict);
+const TlsWebSocketListener = Type.Object(
+  { enabled: Type.Boolean(), host: Host, port: Port, path: Type.String({ pattern: '^/' }), allowAnonymous: Type.Boolean(), requestClientCert: Type.Boolean() },
+  strict,
+);
+const TlsListener = Type.Object({ enabled: Type.Boolean(), host: Host, port: Port, allowAnonymous: Type.Boolean(), requestClientCert: Type.Boolean() }, strict);
+const AdminListener = Type.Object({ enabled: Type.Boolean(), host: Host, port: Port }, strict);
+
+/** A token (custom) authorizer: JWTs verified against keys, accepted in AWS's custom-authorizer forms. */
+const Authorizer = Type.Object(
+  {
+    name: Type.String({ pattern: '^[\\w=,@-]{1,128}$' }),
+    /** PEM public key(s) or a JWKS JSON file. */
+    keysFile: Type.String({ minLength: 1 }),
+    /** Query parameter / header / username key that carries the token (AWS's tokenKeyName). */
+    tokenKeyName: Type.String({ minLength: 1, maxLength: 128 }),
+    issuer: Type.Optional(Type.String({ minLength: 1 })),
+    audience: Type.Optional(Type.String({ minLength: 1 })),
+    /** Claim naming the tenant; tokens without it belong to `identity.defaultTenant`. */
+    tenantClaim: Type.String({ minLength: 1 }),
+    /** Claim naming the thing. */
+    thingClaim: Type.String({ minLength: 1 }),
+  },
+  strict,
+);
 
 /** Every field of BrokerLimits, with the range a value must fall in. */
 const Limits = Type.Object(
@@ -75,7 +100,7 @@ export const ConfigSchema = Type.Object(
       },
       strict,
     ),
-    listeners: Type.Object({ mqtt: Listener, mqtts: TlsListener, ws: WebSocketListener, wss: WebSocketListener, admin: Listener }, strict),
+    listeners: Type.Object({ mqtt: Listener, mqtts: TlsListener, ws: WebSocketListener, wss: TlsWebSocketListener, admin: AdminListener }, strict),
     tls: Type.Object(
       { ca: Type.String({ minLength: 1 }), cert: Type.String({ minLength: 1 }), key: Type.String({ minLength: 1 }), hostnames: Type.Array(Type.String({ minLength: 1 })) },
       strict,
@@ -93,6 +118,18 @@ export const ConfigSchema = Type.Object(
       strict,
     ),
     pki: Type.Object({ keySecretFile: Type.Optional(Type.String({ minLength: 1 })) }, strict),
+    auth: Type.Object(
+      {
+        /** Development users: a JSON file of `{ username, passwordHash, tenant?, thing? }` (scrypt hashes). */
+        passwordsFile: Type.Optional(Type.String({ minLength: 1 })),
+        authorizers: Type.Array(Authorizer),
+        /** The secret temporary credentials (credentials endpoint, SigV4 WebSocket) are derived from; created on first run. Every node needs the same one. */
+        credentials: Type.Object({ secretFile: Type.String({ minLength: 1 }) }, strict),
+        /** How often live connections' certificates are checked again (revocation reaches them within this). */
+        certificateRecheckMs: Int(100, 60_000),
+      },
+      strict,
+    ),
   },
   strict,
 );
@@ -117,10 +154,10 @@ export function defaultConfig(home: string): GatehouseConfig {
     log: { level: 'info' },
     store: { kind: 'sqlite', path: join(home, 'gatehouse.db') },
     listeners: {
-      mqtt: { enabled: true, host: '127.0.0.1', port: 1883 },
-      mqtts: { enabled: true, host: '0.0.0.0', port: 8883, requestClientCert: false },
-      ws: { enabled: true, host: '127.0.0.1', port: 8083, path: '/mqtt' },
-      wss: { enabled: true, host: '0.0.0.0', port: 8443, path: '/mqtt' },
+      mqtt: { enabled: true, host: '127.0.0.1', port: 1883, allowAnonymous: true },
+      mqtts: { enabled: true, host: '0.0.0.0', port: 8883, allowAnonymous: false, requestClientCert: true },
+      ws: { enabled: true, host: '127.0.0.1', port: 8083, path: '/mqtt', allowAnonymous: true },
+      wss: { enabled: true, host: '0.0.0.0', port: 8443, path: '/mqtt', allowAnonymous: false, requestClientCert: true },
       admin: { enabled: true, host: '127.0.0.1', port: 8080 },
     },
     tls: { ca: join(home, 'pki', 'ca.pem'), cert: join(home, 'pki', 'server.pem'), key: join(home, 'pki', 'server.key'), hostnames: [] },
@@ -129,5 +166,6 @@ export function defaultConfig(home: string): GatehouseConfig {
     mqtt: {},
     identity: { defaultTenant: 'default', tokenTtlSeconds: 900, certificateDays: 365 },
     pki: {},
+    auth: { authorizers: [], credentials: { secretFile: join(home, 'credentials-secret') }, certificateRecheckMs: 500 },
   };
 }

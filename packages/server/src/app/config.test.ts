@@ -31,10 +31,10 @@ describe('loadConfig', () => {
     assert.equal(file, undefined);
     assert.equal(config.log.level, 'info');
     assert.deepEqual(config.store, { kind: 'sqlite', path: join(home, 'gatehouse.db') });
-    assert.deepEqual(config.listeners.mqtt, { enabled: true, host: '127.0.0.1', port: 1883 });
-    assert.deepEqual(config.listeners.mqtts, { enabled: true, host: '0.0.0.0', port: 8883, requestClientCert: false });
-    assert.deepEqual(config.listeners.ws, { enabled: true, host: '127.0.0.1', port: 8083, path: '/mqtt' });
-    assert.deepEqual(config.listeners.wss, { enabled: true, host: '0.0.0.0', port: 8443, path: '/mqtt' });
+    assert.deepEqual(config.listeners.mqtt, { enabled: true, host: '127.0.0.1', port: 1883, allowAnonymous: true });
+    assert.deepEqual(config.listeners.mqtts, { enabled: true, host: '0.0.0.0', port: 8883, allowAnonymous: false, requestClientCert: true });
+    assert.deepEqual(config.listeners.ws, { enabled: true, host: '127.0.0.1', port: 8083, path: '/mqtt', allowAnonymous: true });
+    assert.deepEqual(config.listeners.wss, { enabled: true, host: '0.0.0.0', port: 8443, path: '/mqtt', allowAnonymous: false, requestClientCert: true });
     assert.deepEqual(config.listeners.admin, { enabled: true, host: '127.0.0.1', port: 8080 });
     assert.deepEqual(config.tls, { ca: join(home, 'pki/ca.pem'), cert: join(home, 'pki/server.pem'), key: join(home, 'pki/server.key'), hostnames: [] });
     assert.deepEqual(config.limits, defaultLimits);
@@ -111,7 +111,7 @@ describe('loadConfig', () => {
       );
       const file = join(dir, 'unknown.yaml');
       await writeFile(file, 'listeners:\n  mqtt:\n    prot: 1\n');
-      await rejectsWith(loadConfig({ cwd: dir, env: {}, flags: { config: file } }), `Unknown setting "listeners.mqtt.prot" (known: enabled, host, port) (from ${file})`);
+      await rejectsWith(loadConfig({ cwd: dir, env: {}, flags: { config: file } }), `Unknown setting "listeners.mqtt.prot" (known: enabled, host, port, allowAnonymous) (from ${file})`);
     });
 
     it('wrong types and ranges', async () => {
@@ -127,7 +127,7 @@ describe('loadConfig', () => {
 
     it('bad forms, missing files, combinations', async () => {
       await rejectsWith(loadConfig({ cwd: dir, env: {}, flags: { set: ['listeners.mqtt.port'] } }), '--set "listeners.mqtt.port" must look like key.path=value, e.g. listeners.mqtt.port=1884');
-      await rejectsWith(loadConfig({ cwd: dir, env: {}, flags: { set: ['listeners.mqtt=1'] } }), 'Setting "listeners.mqtt" is a group; set one of its keys (enabled, host, port) (from --set listeners.mqtt=1)');
+      await rejectsWith(loadConfig({ cwd: dir, env: {}, flags: { set: ['listeners.mqtt=1'] } }), 'Setting "listeners.mqtt" is a group; set one of its keys (enabled, host, port, allowAnonymous) (from --set listeners.mqtt=1)');
       await rejectsWith(loadConfig({ cwd: dir, env: {}, flags: { config: join(dir, 'nope.yaml') } }), `Cannot read configuration file ${join(dir, 'nope.yaml')}: ENOENT`);
       await rejectsWith(loadConfig({ cwd: dir, env: { GATEHOUSE_STORE: 'postgres' } }), 'Setting "store.url" is required when store.kind is "postgres" (e.g. postgres://user@127.0.0.1:5432/gatehouse) (from environment variable GATEHOUSE_STORE)');
       await rejectsWith(

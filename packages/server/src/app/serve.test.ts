@@ -81,9 +81,10 @@ describe('startGatehouse', () => {
 
       const ca = await readFile(endpoints['ca']!);
       assert.equal(await roundTrip(endpoints['mqtt']!), 'demo/hello hi');
-      assert.equal(await roundTrip(endpoints['mqtts']!.replace('127.0.0.1', 'localhost'), { ca }), 'demo/hello hi');
       assert.equal(await roundTrip(endpoints['ws']!), 'demo/hello hi');
-      assert.equal(await roundTrip(endpoints['wss']!.replace('127.0.0.1', 'localhost'), { ca }), 'demo/hello hi');
+      // The agent-facing TLS listeners take no anonymous clients by default: TLS works, CONNECT is refused.
+      await assert.rejects(roundTrip(endpoints['mqtts']!.replace('127.0.0.1', 'localhost'), { ca }), /Not authorized/);
+      await assert.rejects(roundTrip(endpoints['wss']!.replace('127.0.0.1', 'localhost'), { ca }), /Not authorized/);
     } finally {
       await gatehouse.close();
     }

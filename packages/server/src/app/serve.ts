@@ -5,11 +5,13 @@
 import type { FastifyInstance } from 'fastify';
 import { createAdminApi, createAgentApi, gatehouseCaRecord, type AgentApi, type AgentEndpoints, type IdentityServices } from '../api/index.js';
 import { Broker, type BrokerHooks } from '../broker/index.js';
+import { startCertificateRecheck } from '../auth/index.js';
 import { createLogger, type Logger } from '../core/index.js';
 import { loadCa, readKeySecret } from '../pki/index.js';
 import type { BrokerStore, IdentityStoreBackend } from '../store/index.js';
 import { listenServer, listenTcp, listenTls, listenWebSocket, stopListening, type ListenAddress, type ListenerHandle } from '../transport/index.js';
 import { renderBanner } from './banner.js';
+import { createConnectAuth } from './connect-auth.js';
 import type { GatehouseConfig, ListenerName } from './config.js';
 import { createIdentityStore, createStore } from './create-store.js';
 import { dialableHost, endpointUrl, removeEndpoints, writeEndpoints, type Endpoints } from './endpoints.js';
@@ -82,15 +84,19 @@ export async function startGatehouse(config: GatehouseConfig, options: StartOpti
       await identity.putCa(gatehouseCaRecord(ca, config.identity.defaultTenant, Date.now()));
     }
 
+    const connect = createConnectAuth({ config, identity, logger });
+    const hooks: BrokerHooks = { ...options.hooks, connect: [...(options.hooks?.connect ?? []), ...connect] };
     const broker = new Broker({
       store,
       logger: logger.child({ component: 'broker' }),
       limits: config.limits,
       features: config.features,
       ...(config.mqtt.serverKeepAlive === undefined ? {} : { serverKeepAlive: config.mqtt.serverKeepAlive }),
-      ...(options.hooks === undefined ? {} : { hooks: options.hooks }),
+      hooks,
     });
     await broker.start();
+    const recheck = startCertificateRecheck({ identity, connections: broker.admin, logger: logger.child({ component: 'auth' }), intervalMs: config.auth.certificateRecheckMs });
+    stoppers.push(async () => recheck.stop());
     let closing = false;
     let listening = false;
     const handles: ListenerHandle[] = [];
@@ -137,7 +143,7 @@ export async function startGatehouse(config: GatehouseConfig, options: StartOpti
     await listen('mqtts', (port) => listenTls({ name: 'mqtts', host: mqtts.host, port, onConnection, onError, ...tlsOptions(mqtts.requestClientCert) }));
     const maxPacketSize = config.limits.maxPacketSize;
     await listen('ws', (port) => listenWebSocket({ name: 'ws', host: ws.host, port, path: ws.path, maxPacketSize, onConnection, onError }));
-    await listen('wss', (port) => listenWebSocket({ name: 'wss', host: wss.host, port, path: wss.path, maxPacketSize, onConnection, onError, ...tlsOptions(false), ...(agentApi === undefined ? {} : { onRequest: agentApi.handle }) }));
+    await listen('wss', (port) => listenWebSocket({ name: 'wss', host: wss.host, port, path: wss.path, maxPacketSize, onConnection, onError, ...tlsOptions(wss.requestClientCert), ...(agentApi === undefined ? {} : { onRequest: agentApi.handle }) }));
 
     const health = (): { ready: boolean; reasons: string[] } => {
       const reasons: string[] = [];

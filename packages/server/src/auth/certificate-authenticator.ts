@@ -31,6 +31,12 @@ export interface CertificateAuthenticatorOptions {
    * per tenant). Undefined (or returning undefined) accepts the tenant the certificate is registered to.
    */
   readonly tenantFor?: (event: CertificateConnectEvent) => string | undefined;
+  /**
+   * Just-in-time provisioning: called for a certificate nobody registered; answers the record it
+   * registered (thing created, policies attached) or undefined when no CA with auto-registration
+   * issued it. Absent: unknown certificates are refused.
+   */
+  readonly provisionUnknown?: (der: Buffer, id: string) => Promise<CertificateRecord | undefined>;
   /** Epoch ms; for tests. */
   readonly now?: () => number;
 }
@@ -66,8 +72,8 @@ export function createCertificateAuthenticator(options: CertificateAuthenticator
 }
 
 async function decide(options: CertificateAuthenticatorOptions, event: CertificateConnectEvent, der: Buffer, id: string, at: number): Promise<CertificateDecision> {
-  const record = await options.identity.getCertificate(id);
-  if (record === undefined) return deny(ReasonCode.NotAuthorized, `Certificate ${short(id)} is not registered`);
+  const record = (await options.identity.getCertificate(id)) ?? (await options.provisionUnknown?.(der, id));
+  if (record === undefined) return deny(ReasonCode.NotAuthorized, `Certificate ${short(id)} is not registered, and no registered CA with auto-registration issued it`);
   if (record.status !== 'ACTIVE') return deny(ReasonCode.NotAuthorized, `Certificate ${short(id)} is ${record.status}`);
   const expected = options.tenantFor?.(event);
   if (expected !== undefined && expected !== record.tenant) return deny(ReasonCode.NotAuthorized, `Certificate ${short(id)} does not belong to tenant "${expected}"`);

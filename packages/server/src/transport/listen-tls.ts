@@ -52,19 +52,23 @@ export function tlsServerOptions(tls: TlsCredentials): import('node:tls').TlsOpt
     key: tls.key,
     ...(tls.ca === undefined ? {} : { ca: tls.ca as string | Buffer | Array<string | Buffer> }),
     requestCert: tls.requestCert ?? false,
-    // Verification happens here, but an unverified (or absent) certificate does not end the
-    // handshake: tlsPeerInfo passes only certificates that chained to the CA.
+    // An unverified (or absent) certificate does not end the handshake: the broker's certificate
+    // authenticator decides, against the registry of CAs and certificates.
     rejectUnauthorized: false,
     minVersion: 'TLSv1.2',
   };
 }
 
-/** PeerInfo of a TLS socket; the client certificate is included only when it verified against the CA. */
+/**
+ * PeerInfo of a TLS socket. A client certificate is passed on whether or not it chained to the
+ * listener's CA bundle: customer CAs are registered at run time, so the certificate authenticator
+ * checks the issuer's signature against the registry itself. The TLS handshake has already proved
+ * that the client holds the certificate's private key (CertificateVerify).
+ */
 export function tlsPeerInfo(socket: TLSSocket, transport: 'tls' | 'wss', listener: string): PeerInfo | undefined {
   const remoteAddress = socket.remoteAddress;
   if (remoteAddress === undefined) return undefined;
   const base = { transport, listener, remoteAddress, remotePort: socket.remotePort ?? 0, localPort: socket.localPort ?? 0 };
-  if (!socket.authorized) return base;
   const certificate = socket.getPeerCertificate();
   // getPeerCertificate returns {} when the client sent none.
   return certificate.raw === undefined ? base : { ...base, clientCertificate: certificate.raw };
