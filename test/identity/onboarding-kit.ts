@@ -79,3 +79,32 @@ export async function requestJson(url: string, options: { method?: string; body?
     req.end(payload);
   });
 }
+
+/** A device onboarded through the real flow: its certificate, its key (which never left it) and the certificate's id. */
+export interface OnboardedDevice {
+  readonly thing: string;
+  readonly certificateId: string;
+  readonly certificatePem: string;
+  readonly keyPem: string;
+}
+
+/**
+ * Onboards a device the way an agent does: the admin API mints a token, the agent trades it and a
+ * CSR at `POST /v1/register` on the agent-facing port.
+ *
+ * @example
+ * const device = await onboardDevice({ adminUrl: gh.urls.admin, adminKey: gh.adminKey, registerUrl: `https://127.0.0.1:${gh.ports.wss}/v1/register`, ca: gh.caPem }, 'agent-7');
+ * await connectClient(gh.urls.mqtts, { ca: gh.caPem, cert: device.certificatePem, key: device.keyPem });
+ */
+export async function onboardDevice(
+  server: { readonly adminUrl: string; readonly adminKey: string; readonly registerUrl: string; readonly ca: string },
+  thing: string,
+  token: Record<string, unknown> = {},
+): Promise<OnboardedDevice> {
+  const minted = await requestJson(`${server.adminUrl}/v1/tokens`, { headers: { authorization: `Bearer ${server.adminKey}` }, body: { thing, ...token } });
+  if (minted.status !== 201) throw new Error(`Cannot mint a token for "${thing}": ${minted.status} ${JSON.stringify(minted.body)}`);
+  const agent = await makeEcAgentKey();
+  const answer = await requestJson(server.registerUrl, { body: { token: minted.body['token'], csr: agent.csrPem }, ca: server.ca });
+  if (answer.status !== 201) throw new Error(`Cannot register "${thing}": ${answer.status} ${JSON.stringify(answer.body)}`);
+  return { thing, certificateId: String(answer.body['certificateId']), certificatePem: String(answer.body['certificatePem']), keyPem: agent.keyPem };
+}
