@@ -2,7 +2,7 @@
 export { AuthError } from './auth-error.js';
 export type { AuthFailureReason } from './auth-error.js';
 export type { Principal, PrincipalKind } from './principal.js';
-export { hashPassword, verifyPassword } from './password-hash.js';
+export { checkPasswordHash, hashPassword, verifyPassword } from './password-hash.js';
 export { createTokenSigningKey, exportTokenSigningKey, importTokenSigningKey } from './token-signing-key.js';
 export type { TokenSigningAlgorithm, TokenSigningKey } from './token-signing-key.js';
 export {
@@ -19,7 +19,7 @@ export { iotWebSocketService, verifyPresignedUrl } from './sigv4.js';
 export type { ResolvedSecret, VerifiedPresignedUrl, VerifyPresignedUrlOptions } from './sigv4.js';
 export { presignWebSocketUrl } from './sigv4-presign.js';
 export type { PresignWebSocketUrlOptions } from './sigv4-presign.js';
-export { clientIdMatches, defaultAuthTokenAlgorithms, verifyAuthToken } from './jwt-auth.js';
+export { clientIdMatches, defaultAuthTokenAlgorithms, toPublicJwks, verifyAuthToken } from './jwt-auth.js';
 export type { AuthTokenClaimNames, AuthTokenPrincipal, VerifiedAuthToken, VerifyAuthTokenOptions } from './jwt-auth.js';
 export {
   authorizerNameKey, authorizerSignatureKey, parseCustomAuthorizerHeaders, parseCustomAuthorizerQuery, parseMqttUsername,

@@ -86,3 +86,12 @@ test('client id patterns use * as any run of characters and nothing else as spec
   assert.equal(clientIdMatches('agent.7', 'agentX7'), false);
   assert.equal(clientIdMatches('*', ''), true);
 });
+
+test('a token without a tenant claim belongs to defaultTenant when one is given', async () => {
+  const token = await sign({ thing: 'agent-7' }, { iss: 'https://saas.example.com', aud: 'gatehouse' });
+  assert.deepEqual((await verifyAuthToken(token, { ...base, defaultTenant: 'default' })).principal, { tenant: 'default', thing: 'agent-7' });
+  const explicit = await sign({ tenant: 'acme' }, { iss: 'https://saas.example.com', aud: 'gatehouse' });
+  assert.equal((await verifyAuthToken(explicit, { ...base, defaultTenant: 'default' })).principal.tenant, 'acme');
+  const empty = await sign({ tenant: '' }, { iss: 'https://saas.example.com', aud: 'gatehouse' });
+  await refusedWith(verifyAuthToken(empty, { ...base, defaultTenant: 'default' }), 'missing-claim');
+});

@@ -29,6 +29,8 @@ export interface VerifyAuthTokenOptions {
   readonly clockToleranceSeconds?: number;
   readonly now: Date;
   readonly claimNames?: AuthTokenClaimNames;
+  /** The tenant of tokens without a tenant claim; absent, such tokens are refused (`missing-claim`). */
+  readonly defaultTenant?: string;
 }
 
 /** The identity an auth token grants. */
@@ -49,7 +51,7 @@ export interface VerifiedAuthToken {
 
 /**
  * Verifies a JWT and maps its claims to a principal:
- * - `tenant` (required, non-empty string) → the tenant;
+ * - `tenant` (non-empty string; required unless `defaultTenant` is given) → the tenant;
  * - `thing` (optional string) → the thing name;
  * - `client_id` (optional string) → `clientIdPattern`.
  * Claim names can be changed with `claimNames`. `exp` is required. Throws `AuthError` with reason
@@ -63,7 +65,7 @@ export interface VerifiedAuthToken {
  */
 export async function verifyAuthToken(token: string, options: VerifyAuthTokenOptions): Promise<VerifiedAuthToken> {
   const what = 'Auth token';
-  const keySet = createLocalJWKSet({ keys: toJwks(options.keys) });
+  const keySet = createLocalJWKSet({ keys: toPublicJwks(options.keys) });
   const verifyOptions: JWTVerifyOptions = {
     ...(options.issuer !== undefined ? { issuer: typeof options.issuer === 'string' ? options.issuer : [...options.issuer] } : {}),
     ...(options.audience !== undefined ? { audience: typeof options.audience === 'string' ? options.audience : [...options.audience] } : {}),
@@ -79,7 +81,7 @@ export async function verifyAuthToken(token: string, options: VerifyAuthTokenOpt
     throw authErrorFromJose(error, what);
   }
   const names = { tenant: 'tenant', thing: 'thing', clientId: 'client_id', ...options.claimNames };
-  const tenant = payload[names.tenant];
+  const tenant = payload[names.tenant] ?? options.defaultTenant;
   if (typeof tenant !== 'string' || tenant.length === 0) throw new AuthError('missing-claim', `${what} has no "${names.tenant}" claim`);
   const thing = optionalString(payload, names.thing);
   const clientIdPattern = optionalString(payload, names.clientId);
@@ -119,8 +121,14 @@ function optionalString(payload: JWTPayload, name: string): string | undefined {
   return value;
 }
 
-/** Normalises configured keys to public JWKs; a bad key is a configuration error, not a refusal. */
-function toJwks(keys: VerifyAuthTokenOptions['keys']): JWK[] {
+/**
+ * Normalises configured keys to public JWKs; a bad key is a configuration error (`CONFIG_INVALID`),
+ * not a refusal. Call it when loading keys so a bad key stops the start, not a CONNECT.
+ *
+ * @example
+ * const jwks = toPublicJwks([readFileSync('saas-public.pem', 'utf8')]);
+ */
+export function toPublicJwks(keys: VerifyAuthTokenOptions['keys']): JWK[] {
   const list = 'keys' in keys && !Array.isArray(keys) ? (keys as { keys: readonly JWK[] }).keys : (keys as ReadonlyArray<JWK | string>);
   return list.map((key) => {
     if (typeof key !== 'string') {

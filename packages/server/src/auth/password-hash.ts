@@ -58,6 +58,17 @@ export async function verifyPassword(password: string, stored: string): Promise<
   return timingSafeEqual(actual, parsed.hash);
 }
 
+/**
+ * Checks that a stored hash is well formed and within the cost bounds, without hashing anything;
+ * throws `CONFIG_INVALID` (whose message never contains the hash) when it is not.
+ *
+ * @example
+ * for (const user of users) checkPasswordHash(user.passwordHash);
+ */
+export function checkPasswordHash(stored: string): void {
+  parsePasswordHash(stored);
+}
+
 interface ParsedHash {
   readonly N: number;
   readonly r: number;
