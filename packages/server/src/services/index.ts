@@ -1,0 +1,2 @@
+/** Services on top of the broker and the stores; each subfolder owns one (provisioning, ...). */
+export * from './provisioning/index.js';
