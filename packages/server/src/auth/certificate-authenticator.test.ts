@@ -104,15 +104,14 @@ describe('createCertificateAuthenticator', () => {
   });
 });
 
-/** A plain-object view of a store, so single verbs can be replaced. */
+/** A plain-object view of a store (every method, bound to it), so single verbs can be replaced by spreading. */
 function wrap(store: IdentityStore): IdentityStore {
-  return {
-    putCa: (ca) => store.putCa(ca), getCa: (tenant, id) => store.getCa(tenant, id), listCas: (tenant) => store.listCas(tenant),
-    setCaStatus: (tenant, id, status) => store.setCaStatus(tenant, id, status), putCertificate: (r) => store.putCertificate(r),
-    getCertificate: (id) => store.getCertificate(id), setCertificateStatus: (id, status, at) => store.setCertificateStatus(id, status, at),
-    listCertificates: (tenant, query) => store.listCertificates(tenant, query), listRevoked: (tenant, caId) => store.listRevoked(tenant, caId),
-    recordToken: (token) => store.recordToken(token), consumeToken: (jti, at) => store.consumeToken(jti, at), putTemplate: (t) => store.putTemplate(t),
-    getTemplate: (tenant, name) => store.getTemplate(tenant, name), listTemplates: (tenant) => store.listTemplates(tenant),
-    deleteTemplate: (tenant, name) => store.deleteTemplate(tenant, name), transaction: (fn) => store.transaction(fn),
-  };
+  const view: Record<string, unknown> = {};
+  for (let proto: object | null = Object.getPrototypeOf(store); proto !== null && proto !== Object.prototype; proto = Object.getPrototypeOf(proto)) {
+    for (const name of Object.getOwnPropertyNames(proto)) {
+      const method: unknown = Reflect.get(store, name);
+      if (name !== 'constructor' && !(name in view) && typeof method === 'function') view[name] = method.bind(store);
+    }
+  }
+  return view as unknown as IdentityStore;
 }

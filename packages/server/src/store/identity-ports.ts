@@ -294,11 +294,12 @@ export interface IdentityStoreBackend extends IdentityStore {
   close(): Promise<void>;
 }
 
-/** Largest page `listCertificates` returns. */
+/** Largest page `listCertificates` (and `listThings`) returns. */
 export const MAX_CERTIFICATE_PAGE = 1000;
 
-export function checkPageLimit(limit: number): void {
-  if (!Number.isInteger(limit) || limit < 1 || limit > MAX_CERTIFICATE_PAGE) throw new RangeError(`Cannot list certificates: limit ${limit} is not an integer from 1 to ${MAX_CERTIFICATE_PAGE}`);
+/** Throws a RangeError unless `limit` is a page size from 1 to 1000; `what` names the listed records. */
+export function checkPageLimit(limit: number, what = 'certificates'): void {
+  if (!Number.isInteger(limit) || limit < 1 || limit > MAX_CERTIFICATE_PAGE) throw new RangeError(`Cannot list ${what}: limit ${limit} is not an integer from 1 to ${MAX_CERTIFICATE_PAGE}`);
 }
 
 export function certificateConflict(id: string): GatehouseError {
@@ -311,4 +312,9 @@ export function revokedConflict(id: string, status: CertificateStatus): Gatehous
 
 export function tokenConflict(jti: string): GatehouseError {
   return new GatehouseError('CONFLICT', { reason: `Cannot record registration token "${jti}": its id is already recorded` });
+}
+
+/** What `attachPolicy` throws when the tenant has no policy of that name. */
+export function policyNotFound(tenant: string, policyName: string): GatehouseError {
+  return new GatehouseError('NOT_FOUND', { what: 'Policy', id: policyName, tenant });
 }

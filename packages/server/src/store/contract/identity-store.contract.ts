@@ -3,9 +3,10 @@
  * isolation, paging, status transitions, single-use tokens under concurrency, transactions and reopening.
  */
 import assert from 'node:assert/strict';
-import { createHash } from 'node:crypto';
 import { describe, it } from 'node:test';
-import type { CaRecord, CertificateRecord, IdentityStoreBackend, ProvisioningTemplateRecord } from '../identity-ports.js';
+import type { CertificateRecord, IdentityStoreBackend } from '../identity-ports.js';
+import { ca, certificate, fingerprint, T0, template } from './identity-fixtures.js';
+import { runRegistryCases } from './identity-registry.contract.js';
 
 export interface IdentityStoreHarness {
   /** An opened, empty store. */
@@ -14,65 +15,6 @@ export interface IdentityStoreHarness {
   reopen(): Promise<IdentityStoreBackend>;
   /** Closes whatever the harness opened and removes its data. */
   cleanup(): Promise<void>;
-}
-
-const T0 = 1_750_000_000_000;
-
-/** A certificate id as the registry makes them: SHA-256 hex. */
-function fingerprint(seed: string | number): string {
-  return createHash('sha256').update(String(seed)).digest('hex');
-}
-
-function ca(tenant: string, seed: string, extra: Partial<CaRecord> = {}): CaRecord {
-  return {
-    id: fingerprint(`ca-${seed}`),
-    tenant,
-    certificatePem: `-----BEGIN CERTIFICATE-----\n${seed}\n-----END CERTIFICATE-----\n`,
-    kind: 'customer',
-    status: 'ACTIVE',
-    autoRegistration: false,
-    createdAt: T0,
-    subject: `CN=${seed} CA,O=Ünïcode Org`,
-    notAfter: T0 + 10 * 365 * 86_400_000,
-    ...extra,
-  };
-}
-
-function certificate(tenant: string, seed: string | number, extra: Partial<CertificateRecord> = {}): CertificateRecord {
-  return {
-    id: fingerprint(`cert-${seed}`),
-    tenant,
-    thing: `agent-${seed}`,
-    status: 'ACTIVE',
-    certificatePem: `-----BEGIN CERTIFICATE-----\n${seed}\n-----END CERTIFICATE-----\n`,
-    caId: fingerprint('ca-root'),
-    serialNumber: `0a${String(seed).padStart(4, '0')}`,
-    subject: `CN=agent-${seed}`,
-    notBefore: T0,
-    notAfter: T0 + 365 * 86_400_000,
-    issuedBy: 'gatehouse',
-    createdAt: T0,
-    updatedAt: T0,
-    ...extra,
-  };
-}
-
-function template(tenant: string, name: string, extra: Partial<ProvisioningTemplateRecord> = {}): ProvisioningTemplateRecord {
-  return {
-    tenant,
-    name,
-    body: {
-      Parameters: { ThingName: { Type: 'String' }, 'AWS::IoT::Certificate::Id': { Type: 'String' } },
-      Resources: {
-        thing: { Type: 'AWS::IoT::Thing', Properties: { ThingName: { Ref: 'ThingName' }, AttributePayload: { site: 'Zürich 🏭', floors: [1, 2.5, null, true] } } },
-        certificate: { Type: 'AWS::IoT::Certificate', Properties: { CertificateId: { Ref: 'AWS::IoT::Certificate::Id' }, Status: 'ACTIVE' } },
-      },
-    },
-    enabled: true,
-    createdAt: T0,
-    updatedAt: T0,
-    ...extra,
-  };
 }
 
 /**
@@ -403,6 +345,9 @@ export function runIdentityStoreContract(name: string, makeStore: () => Promise<
         await assert.rejects(store.getCertificate(fingerprint(1)), { name: 'GatehouseError', code: 'STORE_UNAVAILABLE' });
         await assert.rejects(store.consumeToken('x', T0), { code: 'STORE_UNAVAILABLE' });
         await assert.rejects(store.transaction(async () => undefined), { code: 'STORE_UNAVAILABLE' });
+        await assert.rejects(store.listPolicies('tenant-a'), { code: 'STORE_UNAVAILABLE' });
       }));
+
+    runRegistryCases(withStore);
   });
 }

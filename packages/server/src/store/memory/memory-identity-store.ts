@@ -12,41 +12,25 @@ import type {
   CertificateStatus,
   IdentityStore,
   IdentityStoreBackend,
+  PolicyRecord,
+  PolicyTarget,
   ProvisioningTemplateRecord,
   RegistrationTokenRecord,
   RevokedEntry,
+  RoleAliasRecord,
+  ThingRecord,
   TokenConsumption,
 } from '../identity-ports.js';
-import { certificateConflict, checkPageLimit, revokedConflict, tokenConflict } from '../identity-ports.js';
+import { certificateConflict, checkPageLimit, policyNotFound, revokedConflict, tokenConflict } from '../identity-ports.js';
+import { attachmentKey, key, MemoryIdentityTables } from './memory-identity-tables.js';
+
+export { MemoryIdentityTables } from './memory-identity-tables.js';
 
 type Mutable<T> = { -readonly [K in keyof T]: T[K] };
-
-interface TokenRow extends RegistrationTokenRecord {
-  readonly consumedAt?: number;
-}
-
-/**
- * The identity tables and the lock that serialises their transactions. Hand the same instance to a
- * second MemoryIdentityStore to "reopen" the store, as a test would reopen a file.
- */
-export class MemoryIdentityTables {
-  /** Keyed by `tenant\0id`. */
-  cas = new Map<string, CaRecord>();
-  certificates = new Map<string, CertificateRecord>();
-  tokens = new Map<string, TokenRow>();
-  /** Keyed by `tenant\0name`. */
-  templates = new Map<string, ProvisioningTemplateRecord>();
-  /** Settles when the running operation or transaction ends; the next one chains on it. */
-  lock: Promise<void> = Promise.resolve();
-}
 
 export interface MemoryIdentityStoreOptions {
   /** Existing tables to open; default: new, empty ones. */
   readonly tables?: MemoryIdentityTables;
-}
-
-function key(tenant: string, name: string): string {
-  return `${tenant}\0${name}`;
 }
 
 function compareText(a: string, b: string): number {
@@ -55,6 +39,19 @@ function compareText(a: string, b: string): number {
 
 function copyTemplate(source: ProvisioningTemplateRecord): ProvisioningTemplateRecord {
   return structuredClone(source);
+}
+
+function copyThing(source: ThingRecord): ThingRecord {
+  return { ...source, attributes: { ...source.attributes }, groups: [...source.groups] };
+}
+
+function compareTargets(a: PolicyTarget, b: PolicyTarget): number {
+  return compareText(a.kind, b.kind) || compareText(a.id, b.id);
+}
+
+/** The tenant's records of one map, copied and ordered by `name`. */
+function listByName<T extends { readonly tenant: string }>(records: Map<string, T>, tenant: string, name: (record: T) => string, copy: (record: T) => T): T[] {
+  return [...records.values()].filter((record) => record.tenant === tenant).map(copy).sort((a, b) => compareText(name(a), name(b)));
 }
 
 /**
@@ -98,8 +95,15 @@ export class MemoryIdentityStore implements IdentityStoreBackend {
   }
 
   listCas(tenant: string): Promise<CaRecord[]> {
+    return this.#run(() => listByName(this.tables.cas, tenant, (ca) => ca.id, (ca) => ({ ...ca })));
+  }
+
+  findCasBySubject(subject: string): Promise<CaRecord[]> {
     return this.#run(() =>
-      [...this.tables.cas.values()].filter((ca) => ca.tenant === tenant).map((ca) => ({ ...ca })).sort((a, b) => compareText(a.id, b.id)),
+      [...this.tables.cas.values()]
+        .filter((ca) => ca.subject === subject)
+        .map((ca) => ({ ...ca }))
+        .sort((a, b) => compareText(a.tenant, b.tenant) || compareText(a.id, b.id)),
     );
   }
 
@@ -202,29 +206,142 @@ export class MemoryIdentityStore implements IdentityStoreBackend {
   }
 
   listTemplates(tenant: string): Promise<ProvisioningTemplateRecord[]> {
-    return this.#run(() =>
-      [...this.tables.templates.values()]
-        .filter((template) => template.tenant === tenant)
-        .map(copyTemplate)
-        .sort((a, b) => compareText(a.name, b.name)),
-    );
+    return this.#run(() => listByName(this.tables.templates, tenant, (template) => template.name, copyTemplate));
   }
 
   deleteTemplate(tenant: string, name: string): Promise<boolean> {
     return this.#run(() => this.tables.templates.delete(key(tenant, name)));
   }
 
+  deleteCertificate(id: string): Promise<boolean> {
+    return this.#run(() => this.tables.certificates.delete(id));
+  }
+
+  setCertificateThing(id: string, thing: string | undefined, at: number): Promise<CertificateRecord | undefined> {
+    return this.#run(() => {
+      const record = this.tables.certificates.get(id);
+      if (record === undefined) return undefined;
+      const { thing: _previous, ...rest } = record;
+      const updated: CertificateRecord = thing === undefined ? { ...rest, updatedAt: at } : { ...rest, thing, updatedAt: at };
+      this.tables.certificates.set(id, updated);
+      return { ...updated };
+    });
+  }
+
+  putThing(thing: ThingRecord): Promise<void> {
+    return this.#run(() => void this.tables.things.set(key(thing.tenant, thing.name), copyThing(thing)));
+  }
+
+  getThing(tenant: string, name: string): Promise<ThingRecord | undefined> {
+    return this.#run(() => {
+      const thing = this.tables.things.get(key(tenant, name));
+      return thing === undefined ? undefined : copyThing(thing);
+    });
+  }
+
+  async listThings(tenant: string, query: { readonly limit: number; readonly cursor?: string }): Promise<{ readonly items: readonly ThingRecord[]; readonly nextCursor?: string }> {
+    checkPageLimit(query.limit, 'things');
+    return this.#run(() => {
+      const { cursor } = query;
+      const matching = listByName(this.tables.things, tenant, (thing) => thing.name, (thing) => thing).filter((thing) => cursor === undefined || thing.name > cursor);
+      const items = matching.slice(0, query.limit).map(copyThing);
+      const last = items.at(-1);
+      return matching.length > query.limit && last !== undefined ? { items, nextCursor: last.name } : { items };
+    });
+  }
+
+  deleteThing(tenant: string, name: string): Promise<boolean> {
+    return this.#run(() => {
+      if (!this.tables.things.delete(key(tenant, name))) return false;
+      for (const [id, record] of this.tables.certificates) {
+        if (record.tenant !== tenant || record.thing !== name) continue;
+        const { thing: _thing, ...detached } = record;
+        this.tables.certificates.set(id, detached);
+      }
+      return true;
+    });
+  }
+
+  putPolicy(policy: PolicyRecord): Promise<void> {
+    return this.#run(() => void this.tables.policies.set(key(policy.tenant, policy.name), { ...policy }));
+  }
+
+  getPolicy(tenant: string, name: string): Promise<PolicyRecord | undefined> {
+    return this.#run(() => {
+      const policy = this.tables.policies.get(key(tenant, name));
+      return policy === undefined ? undefined : { ...policy };
+    });
+  }
+
+  listPolicies(tenant: string): Promise<PolicyRecord[]> {
+    return this.#run(() => listByName(this.tables.policies, tenant, (policy) => policy.name, (policy) => ({ ...policy })));
+  }
+
+  deletePolicy(tenant: string, name: string): Promise<boolean> {
+    return this.#run(() => {
+      if (!this.tables.policies.delete(key(tenant, name))) return false;
+      for (const [each, row] of this.tables.attachments) if (row.tenant === tenant && row.policyName === name) this.tables.attachments.delete(each);
+      return true;
+    });
+  }
+
+  attachPolicy(tenant: string, policyName: string, target: PolicyTarget): Promise<void> {
+    return this.#run(() => {
+      if (!this.tables.policies.has(key(tenant, policyName))) throw policyNotFound(tenant, policyName);
+      this.tables.attachments.set(attachmentKey(tenant, policyName, target), { tenant, policyName, target: { kind: target.kind, id: target.id } });
+    });
+  }
+
+  detachPolicy(tenant: string, policyName: string, target: PolicyTarget): Promise<boolean> {
+    return this.#run(() => this.tables.attachments.delete(attachmentKey(tenant, policyName, target)));
+  }
+
+  listAttachedPolicies(tenant: string, target: PolicyTarget): Promise<string[]> {
+    return this.#run(() =>
+      [...this.tables.attachments.values()]
+        .filter((row) => row.tenant === tenant && row.target.kind === target.kind && row.target.id === target.id)
+        .map((row) => row.policyName)
+        .sort(compareText),
+    );
+  }
+
+  listPolicyTargets(tenant: string, policyName: string): Promise<PolicyTarget[]> {
+    return this.#run(() =>
+      [...this.tables.attachments.values()]
+        .filter((row) => row.tenant === tenant && row.policyName === policyName)
+        .map((row) => ({ ...row.target }))
+        .sort(compareTargets),
+    );
+  }
+
+  putRoleAlias(alias: RoleAliasRecord): Promise<void> {
+    return this.#run(() => void this.tables.roleAliases.set(key(alias.tenant, alias.alias), { ...alias }));
+  }
+
+  getRoleAlias(tenant: string, alias: string): Promise<RoleAliasRecord | undefined> {
+    return this.#run(() => {
+      const record = this.tables.roleAliases.get(key(tenant, alias));
+      return record === undefined ? undefined : { ...record };
+    });
+  }
+
+  listRoleAliases(tenant: string): Promise<RoleAliasRecord[]> {
+    return this.#run(() => listByName(this.tables.roleAliases, tenant, (record) => record.alias, (record) => ({ ...record })));
+  }
+
+  deleteRoleAlias(tenant: string, alias: string): Promise<boolean> {
+    return this.#run(() => this.tables.roleAliases.delete(key(tenant, alias)));
+  }
+
   async transaction<T>(fn: (tx: IdentityStore) => Promise<T>): Promise<T> {
     this.#assertOpen();
     if (this.#inTransaction) return fn(this);
     return this.#exclusive(async () => {
-      const tables = this.tables;
-      // Records are never mutated in place (every write replaces the object), so copying the maps is a full snapshot.
-      const snapshot = { cas: new Map(tables.cas), certificates: new Map(tables.certificates), tokens: new Map(tables.tokens), templates: new Map(tables.templates) };
+      const restore = this.tables.snapshot();
       try {
-        return await fn(new MemoryIdentityStore({ tables }, true));
+        return await fn(new MemoryIdentityStore({ tables: this.tables }, true));
       } catch (error) {
-        Object.assign(tables, snapshot);
+        restore();
         throw error;
       }
     });

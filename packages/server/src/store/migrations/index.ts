@@ -4,6 +4,7 @@ import { GatehouseError } from '../../core/index.js';
 import type { SqlDialectName } from '../sql/schema.js';
 import { initialMigration } from './0001-initial.js';
 import { identityMigration } from './0002-identity.js';
+import { registryMigration } from './0003-registry.js';
 
 /** Our own bookkeeping tables, so a database shared with another Kysely app keeps the two apart. */
 const MIGRATION_TABLE = 'gatehouse_migration';
@@ -14,6 +15,7 @@ export function brokerStoreMigrations(dialect: SqlDialectName): Record<string, M
   return {
     '0001-initial': initialMigration(dialect),
     '0002-identity': identityMigration(dialect),
+    '0003-registry': registryMigration(dialect),
   };
 }
 

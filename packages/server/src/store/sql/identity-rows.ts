@@ -5,6 +5,7 @@
 import type { Selectable } from 'kysely';
 import type { CaRecord, CertificateRecord, PreProvisioningHook, ProvisioningTemplateBody, ProvisioningTemplateRecord } from '../identity-ports.js';
 import { toNumber, toOptionalNumber } from './row-codec.js';
+import type { RegistryDatabase } from './registry-rows.js';
 import type { BigIntColumn, NullableBigIntColumn } from './schema.js';
 
 type Mutable<T> = { -readonly [K in keyof T]: T[K] };
@@ -60,15 +61,16 @@ export interface ProvisioningTemplatesTable {
   updated_at: BigIntColumn;
 }
 
-/** The identity tables (migration 0002); they live beside the broker's in the same database. */
-export interface IdentityDatabase {
+/** The identity tables (migrations 0002 and 0003); they live beside the broker's in the same database. */
+export interface IdentityDatabase extends RegistryDatabase {
   ca_certificates: CaCertificatesTable;
   device_certificates: DeviceCertificatesTable;
   registration_tokens: RegistrationTokensTable;
   provisioning_templates: ProvisioningTemplatesTable;
 }
 
-function oneOf<T extends string>(value: string, allowed: readonly T[], what: string): T {
+/** Reads a stored enum value; a value outside `allowed` is a TypeError (the row was not written by us). */
+export function oneOf<T extends string>(value: string, allowed: readonly T[], what: string): T {
   if ((allowed as readonly string[]).includes(value)) return value as T;
   throw new TypeError(`Cannot read stored ${what} "${value}"`);
 }

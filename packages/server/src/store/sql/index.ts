@@ -13,3 +13,4 @@ export type {
   RegistrationTokensTable,
   ProvisioningTemplatesTable,
 } from './identity-rows.js';
+export type { RegistryDatabase, ThingsTable, PoliciesTable, PolicyAttachmentsTable, RoleAliasesTable } from './registry-rows.js';

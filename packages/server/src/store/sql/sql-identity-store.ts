@@ -17,12 +17,17 @@ import {
   type CertificateStatus,
   type IdentityStore,
   type IdentityStoreBackend,
+  type PolicyRecord,
+  type PolicyTarget,
   type ProvisioningTemplateRecord,
   type RegistrationTokenRecord,
   type RevokedEntry,
+  type RoleAliasRecord,
+  type ThingRecord,
   type TokenConsumption,
 } from '../identity-ports.js';
 import { caFromRow, certificateFromRow, templateFromRow, type IdentityDatabase } from './identity-rows.js';
+import * as registry from './registry-queries.js';
 import { compareText, toNumber, toOptionalNumber } from './row-codec.js';
 import { openSqlStore, reasonOf } from './open-sql-store.js';
 import type { SqlDialectName } from './schema.js';
@@ -100,6 +105,13 @@ export class SqlIdentityStore implements IdentityStoreBackend {
     return this.#query('list CAs', async (db) => {
       const rows = await db.selectFrom('ca_certificates').selectAll().where('tenant', '=', tenant).execute();
       return rows.map(caFromRow).sort((a, b) => compareText(a.id, b.id));
+    });
+  }
+
+  findCasBySubject(subject: string): Promise<CaRecord[]> {
+    return this.#query('find CAs by subject', async (db) => {
+      const rows = await db.selectFrom('ca_certificates').selectAll().where('subject', '=', subject).execute();
+      return rows.map(caFromRow).sort((a, b) => compareText(a.tenant, b.tenant) || compareText(a.id, b.id));
     });
   }
 
@@ -267,6 +279,85 @@ export class SqlIdentityStore implements IdentityStoreBackend {
     });
   }
 
+  deleteCertificate(id: string): Promise<boolean> {
+    return this.#query('delete certificate', async (db) => {
+      const result = await db.deleteFrom('device_certificates').where('id', '=', id).executeTakeFirst();
+      return Number(result.numDeletedRows) > 0;
+    });
+  }
+
+  setCertificateThing(id: string, thing: string | undefined, at: number): Promise<CertificateRecord | undefined> {
+    return this.#query('attach certificate to thing', async (db) => {
+      const row = await db.updateTable('device_certificates').set({ thing: thing ?? null, updated_at: at }).where('id', '=', id).returningAll().executeTakeFirst();
+      return row === undefined ? undefined : certificateFromRow(row);
+    });
+  }
+
+  putThing(thing: ThingRecord): Promise<void> {
+    return this.#query('save thing', (db) => registry.putThing(db, thing));
+  }
+
+  getThing(tenant: string, name: string): Promise<ThingRecord | undefined> {
+    return this.#query('read thing', (db) => registry.getThing(db, tenant, name));
+  }
+
+  async listThings(tenant: string, query: { readonly limit: number; readonly cursor?: string }): Promise<registry.ThingPage> {
+    checkPageLimit(query.limit, 'things');
+    return this.#query('list things', (db) => registry.listThings(db, tenant, query));
+  }
+
+  deleteThing(tenant: string, name: string): Promise<boolean> {
+    return this.#atomically('delete thing', (db) => registry.deleteThing(db, tenant, name));
+  }
+
+  putPolicy(policy: PolicyRecord): Promise<void> {
+    return this.#query('save policy', (db) => registry.putPolicy(db, policy));
+  }
+
+  getPolicy(tenant: string, name: string): Promise<PolicyRecord | undefined> {
+    return this.#query('read policy', (db) => registry.getPolicy(db, tenant, name));
+  }
+
+  listPolicies(tenant: string): Promise<PolicyRecord[]> {
+    return this.#query('list policies', (db) => registry.listPolicies(db, tenant));
+  }
+
+  deletePolicy(tenant: string, name: string): Promise<boolean> {
+    return this.#atomically('delete policy', (db) => registry.deletePolicy(db, tenant, name));
+  }
+
+  attachPolicy(tenant: string, policyName: string, target: PolicyTarget): Promise<void> {
+    return this.#query('attach policy', (db) => registry.attachPolicy(db, tenant, policyName, target));
+  }
+
+  detachPolicy(tenant: string, policyName: string, target: PolicyTarget): Promise<boolean> {
+    return this.#query('detach policy', (db) => registry.detachPolicy(db, tenant, policyName, target));
+  }
+
+  listAttachedPolicies(tenant: string, target: PolicyTarget): Promise<string[]> {
+    return this.#query('list attached policies', (db) => registry.listAttachedPolicies(db, tenant, target));
+  }
+
+  listPolicyTargets(tenant: string, policyName: string): Promise<PolicyTarget[]> {
+    return this.#query('list policy targets', (db) => registry.listPolicyTargets(db, tenant, policyName));
+  }
+
+  putRoleAlias(alias: RoleAliasRecord): Promise<void> {
+    return this.#query('save role alias', (db) => registry.putRoleAlias(db, alias));
+  }
+
+  getRoleAlias(tenant: string, alias: string): Promise<RoleAliasRecord | undefined> {
+    return this.#query('read role alias', (db) => registry.getRoleAlias(db, tenant, alias));
+  }
+
+  listRoleAliases(tenant: string): Promise<RoleAliasRecord[]> {
+    return this.#query('list role aliases', (db) => registry.listRoleAliases(db, tenant));
+  }
+
+  deleteRoleAlias(tenant: string, alias: string): Promise<boolean> {
+    return this.#query('delete role alias', (db) => registry.deleteRoleAlias(db, tenant, alias));
+  }
+
   async transaction<T>(fn: (tx: IdentityStore) => Promise<T>): Promise<T> {
     this.#assertOpen();
     if (this.#inTransaction) return fn(this);
@@ -282,6 +373,11 @@ export class SqlIdentityStore implements IdentityStoreBackend {
       if (error instanceof GatehouseError || error instanceof TypeError) throw error;
       throw new GatehouseError('STORE_UNAVAILABLE', { reason: `cannot ${action}: ${reasonOf(error)}` }, { cause: error });
     }
+  }
+
+  /** Like #query, for a verb of several statements: in a transaction of its own unless already in one. */
+  #atomically<T>(action: string, body: (db: Kysely<IdentityDatabase>) => Promise<T>): Promise<T> {
+    return this.#query(action, (db) => (this.#inTransaction ? body(db) : db.transaction().execute(body)));
   }
 
   #assertOpen(): void {

@@ -1,0 +1,71 @@
+/** The maps behind MemoryIdentityStore, the lock that serialises their use, and the snapshot that undoes a transaction. */
+import type {
+  CaRecord,
+  CertificateRecord,
+  PolicyRecord,
+  PolicyTarget,
+  ProvisioningTemplateRecord,
+  RegistrationTokenRecord,
+  RoleAliasRecord,
+  ThingRecord,
+} from '../identity-ports.js';
+
+export interface TokenRow extends RegistrationTokenRecord {
+  readonly consumedAt?: number;
+}
+
+/** One policy attached to one target. */
+export interface AttachmentRow {
+  readonly tenant: string;
+  readonly policyName: string;
+  readonly target: PolicyTarget;
+}
+
+/**
+ * The identity tables and the lock that serialises their transactions. Hand the same instance to a
+ * second MemoryIdentityStore to "reopen" the store, as a test would reopen a file. Records are never
+ * mutated in place (every write replaces the object), so copying the maps is a full snapshot.
+ *
+ * @example
+ * const tables = new MemoryIdentityTables();
+ * const first = new MemoryIdentityStore({ tables });
+ * const reopened = new MemoryIdentityStore({ tables });
+ */
+export class MemoryIdentityTables {
+  /** Keyed by `tenant\0id`. */
+  cas = new Map<string, CaRecord>();
+  certificates = new Map<string, CertificateRecord>();
+  tokens = new Map<string, TokenRow>();
+  /** Templates, things, policies and role aliases are keyed by `tenant\0name`. */
+  templates = new Map<string, ProvisioningTemplateRecord>();
+  things = new Map<string, ThingRecord>();
+  policies = new Map<string, PolicyRecord>();
+  /** Keyed by `attachmentKey`. */
+  attachments = new Map<string, AttachmentRow>();
+  roleAliases = new Map<string, RoleAliasRecord>();
+  /** Settles when the running operation or transaction ends; the next one chains on it. */
+  lock: Promise<void> = Promise.resolve();
+
+  /** Copies every map; calling the returned function puts the copies back. */
+  snapshot(): () => void {
+    const saved = {
+      cas: new Map(this.cas),
+      certificates: new Map(this.certificates),
+      tokens: new Map(this.tokens),
+      templates: new Map(this.templates),
+      things: new Map(this.things),
+      policies: new Map(this.policies),
+      attachments: new Map(this.attachments),
+      roleAliases: new Map(this.roleAliases),
+    };
+    return () => void Object.assign(this, saved);
+  }
+}
+
+export function key(tenant: string, name: string): string {
+  return `${tenant}\0${name}`;
+}
+
+export function attachmentKey(tenant: string, policyName: string, target: PolicyTarget): string {
+  return `${tenant}\0${policyName}\0${target.kind}\0${target.id}`;
+}
