@@ -11,6 +11,8 @@ export const errorCatalogue = {
   REGISTRATION_TOKEN_INVALID: { status: 401, message: 'Cannot register: the registration token {reason}' },
   REGISTRATION_TOKEN_USED: { status: 409, message: 'Cannot register: the registration token was already used; ask for a new one' },
   CSR_REJECTED: { status: 400, message: 'Cannot register: {reason}' },
+  CA_REGISTRATION_INVALID: { status: 400, message: 'Cannot register the CA: {reason}' },
+  CERTIFICATE_REJECTED: { status: 400, message: 'Cannot register the certificate: {reason}' },
   TEMPLATE_INVALID: { status: 400, message: 'Invalid provisioning template: {reason}' },
   PROVISIONING_FAILED: { status: 400, message: 'Cannot provision: {reason}' },
   PAYLOAD_TOO_LARGE: { status: 413, message: 'Payload of {size} bytes exceeds the limit of {limit} bytes' },
