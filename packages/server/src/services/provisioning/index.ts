@@ -5,3 +5,5 @@
 export { evaluateTemplate, validateTemplate, type TemplateContext } from './template.js';
 export { applyProvisioningPlan, type AppliedPlan, type ApplyPlanOptions } from './apply-plan.js';
 export type { CertificatePlan, OverrideAction, PolicyPlan, ProvisioningPlan, ThingPlan } from './plan.js';
+export { createJitpProvisioner, type JitpProvisioner, type JitpProvisionerOptions } from './jitp.js';
+export { subjectParameters } from './subject-parameters.js';
