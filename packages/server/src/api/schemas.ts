@@ -67,6 +67,17 @@ export const ClientInfo = Type.Object(
     cleanStart: Type.Boolean(),
     sessionExpiryInterval: Type.Integer({ description: 'Seconds' }),
     username: Type.Optional(Type.String()),
+    principal: Type.Optional(
+      Type.Object(
+        {
+          kind: Type.Union(['certificate', 'sigv4', 'token', 'password', 'anonymous', 'service'].map((kind) => Type.Literal(kind))),
+          tenant: Type.String(),
+          thingName: Type.Optional(Type.String()),
+          certificateId: Type.Optional(Type.String({ description: 'SHA-256 fingerprint of the certificate behind the credential' })),
+        },
+        { description: 'Who the connection authenticated as' },
+      ),
+    ),
     subscriptions: Type.Integer(),
     inflight: Type.Integer(),
     queued: Type.Integer(),

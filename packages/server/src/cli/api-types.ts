@@ -17,6 +17,7 @@ export interface ClientJson {
   readonly cleanStart: boolean;
   readonly sessionExpiryInterval: number;
   readonly username?: string;
+  readonly principal?: { readonly kind: string; readonly tenant: string; readonly thingName?: string; readonly certificateId?: string };
   readonly subscriptions: number;
   readonly inflight: number;
   readonly queued: number;
@@ -100,4 +101,47 @@ export interface CertificateJson {
   readonly createdAt: string;
   readonly updatedAt: string;
   readonly revokedAt?: string;
+}
+
+/** A role alias from `/v1/tenants/{tenant}/role-aliases`. */
+export interface RoleAliasJson {
+  readonly tenant: string;
+  readonly alias: string;
+  readonly roleArn: string;
+  readonly credentialDurationSeconds: number;
+  readonly createdAt: string;
+  readonly updatedAt: string;
+}
+
+/** `POST /v1/certificates/{id}/revoke|deactivate|activate`. */
+export interface CertificateStatusChangeJson {
+  readonly certificate: CertificateJson;
+  /** Live connections closed on the node that answered. */
+  readonly disconnected: number;
+}
+
+/** A registered CA from `/v1/cas`. */
+export interface CaJson {
+  readonly id: string;
+  readonly tenant: string;
+  readonly kind: 'gatehouse' | 'customer';
+  readonly status: 'ACTIVE' | 'INACTIVE';
+  readonly autoRegistration: boolean;
+  readonly provisioningTemplate?: string;
+  readonly subject: string;
+  readonly notAfter: string;
+  readonly createdAt: string;
+  readonly certificatePem: string;
+}
+
+/** `POST /v1/cas/{id}/activate|deactivate`. */
+export interface CaStatusChangeJson {
+  readonly ca: CaJson;
+  readonly disconnected: number;
+}
+
+/** `GET /v1/cas/registration-code`. */
+export interface RegistrationCodeJson {
+  readonly tenant: string;
+  readonly registrationCode: string;
 }
