@@ -11,4 +11,19 @@ export interface PeerInfo {
   readonly listener: string;
   /** DER of the client certificate on TLS connections that presented one. */
   readonly clientCertificate?: Buffer;
+  /**
+   * The HTTP upgrade request of a WebSocket connection, for methods that authenticate it (a SigV4
+   * presigned URL, custom-authorizer headers). Its URL and headers may carry credentials, so the
+   * WebSocket transport makes this property non-enumerable: spreads, JSON and logs skip it. Code that
+   * copies a PeerInfo and needs it must copy it by name.
+   */
+  readonly request?: PeerRequest;
+}
+
+/** What the connect hooks may read of a WebSocket upgrade request. */
+export interface PeerRequest {
+  /** Path and query as received, e.g. `/mqtt?X-Amz-Algorithm=…`. */
+  readonly url: string;
+  /** Header names in lower case, as Node gives them. */
+  readonly headers: Readonly<Record<string, string | string[] | undefined>>;
 }

@@ -4,7 +4,7 @@ import { createServer as createHttpsServer } from 'node:https';
 import type { Duplex } from 'node:stream';
 import type { TLSSocket } from 'node:tls';
 import { WebSocketServer } from 'ws';
-import type { PeerInfo } from '../core/index.js';
+import type { PeerInfo, PeerRequest } from '../core/index.js';
 import type { ListenerHandle, ListenOptions } from './listener-handle.js';
 import { listenHandle, SocketTracker } from './listen-server.js';
 import { tlsPeerInfo, tlsServerOptions, type TlsCredentials } from './listen-tls.js';
@@ -100,8 +100,16 @@ function pathOf(req: IncomingMessage): string {
 }
 
 function peerOf(req: IncomingMessage, options: WebSocketListenOptions): PeerInfo | undefined {
-  if (options.tls !== undefined) return tlsPeerInfo(req.socket as TLSSocket, 'wss', options.name);
+  const peer = options.tls !== undefined ? tlsPeerInfo(req.socket as TLSSocket, 'wss', options.name) : plainPeerInfo(req, options.name);
+  if (peer === undefined) return undefined;
+  // Non-enumerable: the URL may carry a SigV4 signature and session token, which must stay out of
+  // logs and admin API answers that print the peer.
+  const request: PeerRequest = { url: req.url ?? '/', headers: req.headers };
+  return Object.defineProperty({ ...peer }, 'request', { value: request, enumerable: false });
+}
+
+function plainPeerInfo(req: IncomingMessage, listener: string): PeerInfo | undefined {
   const remoteAddress = req.socket.remoteAddress;
   if (remoteAddress === undefined) return undefined;
-  return { transport: 'ws', listener: options.name, remoteAddress, remotePort: req.socket.remotePort ?? 0, localPort: req.socket.localPort ?? 0 };
+  return { transport: 'ws', listener, remoteAddress, remotePort: req.socket.remotePort ?? 0, localPort: req.socket.localPort ?? 0 };
 }
