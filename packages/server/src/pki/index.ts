@@ -9,6 +9,7 @@ export { caFromPem, type CertificateAuthority } from './certificate-authority.js
 export { certificateChainPem, createIntermediateCa, type IntermediateCa } from './intermediate-ca.js';
 export { parseCsr, verifyCsr, type CsrKeyInfo, type ParsedCsr } from './csr.js';
 export { signDeviceCertificate, type SignDeviceCertificateOptions, type SignedDeviceCertificate } from './sign-device-certificate.js';
+export { createDeviceKey, type DeviceKey } from './device-key.js';
 export { certificateId } from './certificate-id.js';
 export { verifyChain, type ChainFailure, type ChainRefusal, type ChainVerdict } from './verify-chain.js';
 export { registrationCode, verifyCaRegistration, type VerifiedCaRegistration } from './ca-registration.js';
