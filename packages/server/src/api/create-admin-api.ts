@@ -12,6 +12,7 @@ import { registerClientRoutes } from './routes/clients.js';
 import { registerHealthRoutes } from './routes/health.js';
 import { registerPublishRoutes } from './routes/publish.js';
 import { registerRetainedRoutes } from './routes/retained.js';
+import { registerRoleAliasRoutes } from './routes/role-aliases.js';
 import { registerSessionRoutes } from './routes/sessions.js';
 import { registerStatsRoutes } from './routes/stats.js';
 import { registerTokenRoutes } from './routes/tokens.js';
@@ -85,6 +86,7 @@ export async function createAdminApi(options: AdminApiOptions): Promise<FastifyI
   if (options.identity !== undefined) {
     registerTokenRoutes(app, options.identity);
     registerCertificateRoutes(app, options.identity);
+    registerRoleAliasRoutes(app, options.identity);
   }
 
   await app.ready();

@@ -1,11 +1,13 @@
 /**
- * The agent-facing HTTPS endpoints served on the WSS listener's port beside `/mqtt`: today
- * `POST /v1/register` (token + CSR for a certificate). No admin key: the registration token is the credential.
+ * The agent-facing HTTPS endpoints served on the WSS listener's port beside `/mqtt`: `POST /v1/register`
+ * (token + CSR for a certificate) and `GET /role-aliases/{alias}/credentials` (client certificate for
+ * temporary credentials). No admin key: the registration token or the client certificate is the credential.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { fastify, type FastifyInstance } from 'fastify';
 import type { Logger } from '../core/index.js';
 import { installErrorHandlers } from './errors.js';
+import { registerCredentialsProviderRoute } from './identity/credentials-provider.js';
 import type { IdentityServices } from './identity/identity-services.js';
 import { Registered, RegisterRequest } from './identity/identity-schemas.js';
 import { registerDevice } from './identity/register-device.js';
@@ -33,6 +35,8 @@ export async function createAgentApi(options: { identity: IdentityServices; logg
     loggerInstance: logger,
     disableRequestLogging: true,
     bodyLimit: registerBodyLimit,
+    // Role aliases reach 128 characters, percent-encoded up to three bytes each.
+    routerOptions: { maxParamLength: 512 },
     ajv: { customOptions: { removeAdditional: false } },
   }) as unknown as FastifyInstance;
   installErrorHandlers(app, { logger, bodyLimit: registerBodyLimit });
@@ -53,6 +57,9 @@ export async function createAgentApi(options: { identity: IdentityServices; logg
       throw error;
     }
   });
+
+  const { credentialsSecret } = options.identity;
+  if (credentialsSecret !== undefined) registerCredentialsProviderRoute(app, { ...options.identity, credentialsSecret }, logger);
 
   await app.ready();
   return { app, handle: (req, res) => app.routing(req, res) };

@@ -1,6 +1,6 @@
 /**
- * What Gatehouse makes on its first start: the home directory, the local PKI, the admin API key and
- * the key that signs registration tokens.
+ * What Gatehouse makes on its first start: the home directory, the local PKI, the admin API key, the
+ * key that signs registration tokens and the secret temporary credentials are derived from.
  */
 import { randomBytes } from 'node:crypto';
 import { chmod, mkdir, readFile, writeFile } from 'node:fs/promises';
@@ -23,6 +23,10 @@ export interface FirstRun {
   readonly tokenSigningKeyCreated: boolean;
   /** Signs registration tokens; its private half is not extractable as text by accident (CryptoKey). */
   readonly tokenSigningKey: TokenSigningKey;
+  readonly credentialsSecretPath: string;
+  readonly credentialsSecretCreated: boolean;
+  /** Temporary credentials (credentials endpoint, SigV4 WebSocket) are derived from it. Never log it. */
+  readonly credentialsSecret: Buffer;
 }
 
 /** PEM contents for the TLS listeners. */
@@ -34,7 +38,8 @@ export interface TlsFiles {
 
 /**
  * Ensures `<home>` (0700), the local PKI when the TLS settings use it (its CA key encrypted when
- * `keySecret` is given), `<home>/admin.key` and `<home>/token-signing-key.json` (both 0600).
+ * `keySecret` is given), `<home>/admin.key`, `<home>/token-signing-key.json` and the credentials secret
+ * (`auth.credentials.secretFile`), all 0600.
  *
  * @example
  * const firstRun = await prepareHome(config, { keySecret: await readKeySecret({ envVar: 'GATEHOUSE_CA_KEY_SECRET' }) });
@@ -48,7 +53,52 @@ export async function prepareHome(config: GatehouseConfig, options: { keySecret?
   const pki = usesLocalPki ? await ensureLocalPki({ dir: pkiDir, hostnames: config.tls.hostnames, keySecret: options.keySecret }) : undefined;
   const adminKey = await ensureAdminKey(config.home);
   const signing = await ensureTokenSigningKey(config.home);
-  return { home: config.home, homeCreated, ...(pki === undefined ? {} : { pki }), ...adminKey, ...signing };
+  const credentials = await ensureCredentialsSecret(config.auth.credentials.secretFile);
+  return { home: config.home, homeCreated, ...(pki === undefined ? {} : { pki }), ...adminKey, ...signing, ...credentials };
+}
+
+/** Smallest secret accepted: HKDF-SHA256 gains nothing from more, and less would be guessable. */
+const minCredentialsSecretBytes = 32;
+
+/**
+ * Reads the credentials secret file, or makes it: 32 random bytes, mode 0600. The secret is the
+ * file's bytes as they are (at least 32), so an operator may also write one with `openssl rand 32`.
+ * Every node of a cluster needs the same file, or credentials issued by one are refused by another.
+ *
+ * @example
+ * const { credentialsSecret } = await ensureCredentialsSecret('/var/lib/gatehouse/credentials-secret');
+ */
+export async function ensureCredentialsSecret(path: string): Promise<{ credentialsSecretPath: string; credentialsSecretCreated: boolean; credentialsSecret: Buffer }> {
+  let existing: Buffer | undefined;
+  try {
+    existing = await readFile(path);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw unreadableSecret(path, error);
+  }
+  if (existing !== undefined) {
+    if (existing.length < minCredentialsSecretBytes) {
+      throw new GatehouseError('CONFIG_INVALID', {
+        reason: `auth.credentials.secretFile (${path}) holds ${existing.length} bytes, fewer than ${minCredentialsSecretBytes}; remove it to make a new secret (credentials issued with the old one stop working)`,
+      });
+    }
+    return { credentialsSecretPath: path, credentialsSecretCreated: false, credentialsSecret: existing };
+  }
+  const secret = randomBytes(minCredentialsSecretBytes);
+  // 'wx' as for the other keys: a secret another process wrote meanwhile wins, so both agree.
+  try {
+    await writeFile(path, secret, { mode: 0o600, flag: 'wx' });
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw unreadableSecret(path, error);
+    return ensureCredentialsSecret(path);
+  }
+  await chmod(path, 0o600);
+  return { credentialsSecretPath: path, credentialsSecretCreated: true, credentialsSecret: secret };
+}
+
+function unreadableSecret(path: string, error: unknown): GatehouseError {
+  return new GatehouseError('CONFIG_INVALID', {
+    reason: `Cannot read or create auth.credentials.secretFile (${path}): ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`,
+  });
 }
 
 /** Reads `<home>/token-signing-key.json` (a private JWK), or makes it with mode 0600. */

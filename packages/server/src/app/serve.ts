@@ -5,7 +5,7 @@
 import type { FastifyInstance } from 'fastify';
 import { createAdminApi, createAgentApi, gatehouseCaRecord, type AgentApi, type AgentEndpoints, type IdentityServices } from '../api/index.js';
 import { Broker, type BrokerHooks } from '../broker/index.js';
-import { startCertificateRecheck } from '../auth/index.js';
+import { createSigV4Authenticator, startCertificateRecheck } from '../auth/index.js';
 import { createLogger, type Logger } from '../core/index.js';
 import { loadCa, readKeySecret } from '../pki/index.js';
 import type { BrokerStore, IdentityStoreBackend } from '../store/index.js';
@@ -84,7 +84,8 @@ export async function startGatehouse(config: GatehouseConfig, options: StartOpti
       await identity.putCa(gatehouseCaRecord(ca, config.identity.defaultTenant, Date.now()));
     }
 
-    const connect = createConnectAuth({ config, identity, logger });
+    const sigv4 = createSigV4Authenticator({ identity, logger: logger.child({ component: 'auth' }), secrets: [firstRun.credentialsSecret] });
+    const connect = createConnectAuth({ config, identity, logger, methods: [sigv4] });
     const hooks: BrokerHooks = { ...options.hooks, connect: [...(options.hooks?.connect ?? []), ...connect] };
     const broker = new Broker({
       store,
@@ -136,6 +137,7 @@ export async function startGatehouse(config: GatehouseConfig, options: StartOpti
       tokenTtlSeconds: config.identity.tokenTtlSeconds,
       certificateDays: config.identity.certificateDays,
       endpoints: () => agentEndpoints,
+      credentialsSecret: firstRun.credentialsSecret,
     };
     const agentApi: AgentApi | undefined = wss.enabled ? await createAgentApi({ identity: identityServices, logger }) : undefined;
     if (agentApi !== undefined) stoppers.push(() => agentApi.app.close());

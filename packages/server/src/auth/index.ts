@@ -31,3 +31,5 @@ export { deactivateCertificate, disconnectCertificate, revokeCertificate } from 
 export type { CertificateStatusChange, CertificateStatusChangeOptions, PrincipalConnections } from './certificate-revocation.js';
 export { startCertificateRecheck } from './certificate-recheck.js';
 export type { CertificateRecheck, CertificateRecheckOptions } from './certificate-recheck.js';
+export { createSigV4Authenticator } from './sigv4-authenticator.js';
+export type { SigV4AuthenticatorOptions } from './sigv4-authenticator.js';

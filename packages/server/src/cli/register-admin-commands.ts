@@ -1,9 +1,10 @@
-/** Adds the admin commands (`clients`, `sessions`, `retained`, `publish`, `stats`, `tokens`, `certs`) to the `gatehouse` program. */
+/** Adds the admin commands (`clients`, `sessions`, `retained`, `publish`, `stats`, `tokens`, `certs`, `role-aliases`) to the `gatehouse` program. */
 import type { Command } from 'commander';
 import { registerCertsCommands } from './commands/certs.js';
 import { registerClientsCommands } from './commands/clients.js';
 import { registerPublishCommand } from './commands/publish.js';
 import { registerRetainedCommands } from './commands/retained.js';
+import { registerRoleAliasesCommands } from './commands/role-aliases.js';
 import { registerSessionsCommands } from './commands/sessions.js';
 import { registerStatsCommand } from './commands/stats.js';
 import { registerTokensCommands } from './commands/tokens.js';
@@ -27,4 +28,5 @@ export function registerAdminCommands(program: Command): void {
   registerStatsCommand(program);
   registerTokensCommands(program);
   registerCertsCommands(program);
+  registerRoleAliasesCommands(program);
 }

@@ -30,6 +30,8 @@ export interface IdentityServices {
   readonly tokenTtlSeconds: number;
   readonly certificateDays: number;
   endpoints(): AgentEndpoints;
+  /** Temporary credentials are derived from it (`GET /role-aliases/{alias}/credentials`); absent, that route is too. Never log it. */
+  readonly credentialsSecret?: Buffer;
   /** For tests; default `new Date()`. */
   readonly now?: () => Date;
 }
