@@ -7,6 +7,7 @@ import { requireAdminKey } from './admin-auth.js';
 import { installErrorHandlers } from './errors.js';
 import type { IdentityServices } from './identity/identity-services.js';
 import { createMetricsRegistry } from './metrics.js';
+import { registerCaRoutes } from './routes/cas.js';
 import { registerCertificateRoutes } from './routes/certificates.js';
 import { registerClientRoutes } from './routes/clients.js';
 import { registerHealthRoutes } from './routes/health.js';
@@ -70,7 +71,7 @@ export async function createAdminApi(options: AdminApiOptions): Promise<FastifyI
   await app.register(swagger, {
     openapi: {
       openapi: '3.0.3',
-      info: { title: 'Gatehouse admin API', version: options.version, description: 'Operate a Gatehouse broker: clients, sessions, retained messages, publishing, counters, registration tokens and device certificates.' },
+      info: { title: 'Gatehouse admin API', version: options.version, description: 'Operate a Gatehouse broker: clients, sessions, retained messages, publishing, counters, registration tokens, device certificates and CAs.' },
       components: { securitySchemes: { adminKey: { type: 'http', scheme: 'bearer', description: 'The admin API key' } } },
       security: [{ adminKey: [] }],
     },
@@ -85,7 +86,8 @@ export async function createAdminApi(options: AdminApiOptions): Promise<FastifyI
   registerStatsRoutes(app, admin);
   if (options.identity !== undefined) {
     registerTokenRoutes(app, options.identity);
-    registerCertificateRoutes(app, options.identity);
+    registerCertificateRoutes(app, options.identity, admin);
+    registerCaRoutes(app, options.identity, admin);
     registerRoleAliasRoutes(app, options.identity);
   }
 

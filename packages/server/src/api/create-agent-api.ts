@@ -1,13 +1,15 @@
 /**
  * The agent-facing HTTPS endpoints served on the WSS listener's port beside `/mqtt`: `POST /v1/register`
  * (token + CSR for a certificate) and `GET /role-aliases/{alias}/credentials` (client certificate for
- * temporary credentials). No admin key: the registration token or the client certificate is the credential.
+ * temporary credentials), and `GET /crl/{caId}.crl` (the local CA's CRL, public). No admin key: the
+ * registration token or the client certificate is the credential.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { fastify, type FastifyInstance } from 'fastify';
 import type { Logger } from '../core/index.js';
 import { installErrorHandlers } from './errors.js';
 import { registerCredentialsProviderRoute } from './identity/credentials-provider.js';
+import { registerPublicCrlRoute } from './identity/crl-route.js';
 import type { IdentityServices } from './identity/identity-services.js';
 import { Registered, RegisterRequest } from './identity/identity-schemas.js';
 import { registerDevice } from './identity/register-device.js';
@@ -57,6 +59,8 @@ export async function createAgentApi(options: { identity: IdentityServices; logg
       throw error;
     }
   });
+
+  registerPublicCrlRoute(app, options.identity);
 
   const { credentialsSecret } = options.identity;
   if (credentialsSecret !== undefined) registerCredentialsProviderRoute(app, { ...options.identity, credentialsSecret }, logger);

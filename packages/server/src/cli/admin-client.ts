@@ -73,6 +73,32 @@ export class AdminClient {
     }
     return parsed as T | undefined;
   }
+
+  /**
+   * GETs a binary or text body (a CRL) as bytes; an error answer becomes AdminApiError as in `request`.
+   *
+   * @example
+   * const der = await api.download(`/v1/cas/${id}/crl`);
+   */
+  async download(path: string): Promise<Buffer> {
+    const url = new URL(path, this.#base);
+    let response: Response;
+    try {
+      response = await fetch(url, { headers: { authorization: `Bearer ${this.#key}` } });
+    } catch (error) {
+      throw new CliError(`Cannot reach the admin API at ${this.url}: ${networkReason(error)}`);
+    }
+    const body = Buffer.from(await response.arrayBuffer());
+    if (response.ok) return body;
+    let answer: { code?: unknown; message?: unknown } | undefined;
+    try {
+      answer = JSON.parse(body.toString('utf8')) as { code?: unknown; message?: unknown };
+    } catch {
+      answer = undefined;
+    }
+    const message = typeof answer?.message === 'string' ? answer.message : `The admin API answered ${response.status} ${response.statusText}`;
+    throw new AdminApiError(message, { status: response.status, code: typeof answer?.code === 'string' ? answer.code : 'HTTP_ERROR' });
+  }
 }
 
 function parseJson(text: string): unknown {

@@ -1,5 +1,6 @@
-/** Adds the admin commands (`clients`, `sessions`, `retained`, `publish`, `stats`, `tokens`, `certs`, `role-aliases`) to the `gatehouse` program. */
+/** Adds the admin commands (`clients`, `sessions`, `retained`, `publish`, `stats`, `tokens`, `certs`, `ca`, `role-aliases`) to the `gatehouse` program. */
 import type { Command } from 'commander';
+import { registerCaCommands } from './commands/ca.js';
 import { registerCertsCommands } from './commands/certs.js';
 import { registerClientsCommands } from './commands/clients.js';
 import { registerPublishCommand } from './commands/publish.js';
@@ -28,5 +29,6 @@ export function registerAdminCommands(program: Command): void {
   registerStatsCommand(program);
   registerTokensCommands(program);
   registerCertsCommands(program);
+  registerCaCommands(program);
   registerRoleAliasesCommands(program);
 }

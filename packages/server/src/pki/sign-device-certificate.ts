@@ -25,6 +25,8 @@ export interface SignDeviceCertificateOptions {
   readonly serialNumber?: string;
   /** For tests: the issue time. Defaults to now. */
   readonly now?: Date;
+  /** URLs where the CA's CRL is published, written as the CRL Distribution Points extension. */
+  readonly crlDistributionPoints?: readonly string[];
 }
 
 // Backdated a little so a peer whose clock runs slow still accepts a certificate made just now.
@@ -32,7 +34,8 @@ const backdateMs = 5 * 60 * 1000;
 
 /**
  * Signs a client certificate for an agent: subject `CN=<thing name>` whatever the CSR said, the
- * CSR's public key, clientAuth EKU, digitalSignature key usage, SKI and AKI, a random serial. Throws
+ * CSR's public key, clientAuth EKU, digitalSignature key usage, SKI and AKI, a random serial, and CRL
+ * Distribution Points when given. Throws
  * `PkiError` when the CSR's signature or key is refused (see `verifyCsr`).
  *
  * @example
@@ -70,6 +73,9 @@ export async function signDeviceCertificate(options: SignDeviceCertificateOption
       new x509.ExtendedKeyUsageExtension([x509.ExtendedKeyUsage.clientAuth]),
       await x509.SubjectKeyIdentifierExtension.create(csr.request.publicKey),
       await authorityKeyIdentifier(ca.certificate),
+      ...(options.crlDistributionPoints === undefined || options.crlDistributionPoints.length === 0
+        ? []
+        : [new x509.CRLDistributionPointsExtension([...options.crlDistributionPoints])]),
     ],
   });
   const certificatePem = cert.toString('pem');

@@ -6,6 +6,7 @@ import { AuthError, verifyRegistrationToken, type AuthFailureReason, type Regist
 import { GatehouseError } from '../../core/index.js';
 import { PkiError, signDeviceCertificate, verifyCsr, type ParsedCsr } from '../../pki/index.js';
 import type { CertificateRecord } from '../../store/index.js';
+import { crlPath } from './ca-crl.js';
 import { gatehouseCaRecord, type IdentityServices } from './identity-services.js';
 import type { Registered, RegisterRequest } from './identity-schemas.js';
 
@@ -30,7 +31,8 @@ export async function registerDevice(services: IdentityServices, request: Regist
   const now = services.now?.() ?? new Date();
   const claims = await checkToken(services, request, now);
   const csr = await checkCsr(request.csr);
-  const signed = await signDeviceCertificate({ ca, csr, commonName: claims.thing, days: services.certificateDays, now });
+  const crl = crlUrl(services, ca.id);
+  const signed = await signDeviceCertificate({ ca, csr, commonName: claims.thing, days: services.certificateDays, now, ...(crl === undefined ? {} : { crlDistributionPoints: [crl] }) });
   const at = now.getTime();
   const record: CertificateRecord = {
     id: signed.id,
@@ -110,4 +112,10 @@ async function checkCsr(pem: string): Promise<ParsedCsr> {
     if (error instanceof PkiError) throw new GatehouseError('CSR_REJECTED', { reason: error.message });
     throw error;
   }
+}
+
+/** The public CRL on the same agent-facing port as registration, when that port is known. */
+function crlUrl(services: IdentityServices, caId: string): string | undefined {
+  const register = services.endpoints().register;
+  return register === undefined ? undefined : new URL(crlPath(caId), register).toString();
 }

@@ -1,12 +1,18 @@
-/** `/v1/certificates`: the device certificate registry; list and show. */
+/**
+ * `/v1/certificates`: the device certificate registry; list, show, register one a registered CA
+ * signed, and revoke, deactivate or activate one (closing its live connections where it stops working).
+ */
 import type { FastifyInstance } from 'fastify';
+import { deactivateCertificate, revokeCertificate, type PrincipalConnections } from '../../auth/index.js';
 import { GatehouseError } from '../../core/index.js';
 import type { CertificateRecord } from '../../store/index.js';
+import { CertificateRegistrationRequest, CertificateStatusChangeJson } from '../identity/ca-schemas.js';
 import type { IdentityServices } from '../identity/identity-services.js';
 import { CertificateIdParams, CertificateJson, CertificateListQuery } from '../identity/identity-schemas.js';
-import { commonErrors, Page } from '../schemas.js';
+import { registerCertificate } from '../identity/register-certificate.js';
+import { commonErrors, ErrorBody, Page } from '../schemas.js';
 
-export function registerCertificateRoutes(app: FastifyInstance, services: IdentityServices): void {
+export function registerCertificateRoutes(app: FastifyInstance, services: IdentityServices, connections: PrincipalConnections): void {
   app.get<{ Querystring: CertificateListQuery }>('/v1/certificates', {
     schema: {
       tags: ['identity'],
@@ -37,6 +43,44 @@ export function registerCertificateRoutes(app: FastifyInstance, services: Identi
     const record = await services.store.getCertificate(id);
     if (record === undefined) throw new GatehouseError('NOT_FOUND', { what: 'Certificate', id });
     return certificateJson(record);
+  });
+
+  app.post<{ Body: CertificateRegistrationRequest }>('/v1/certificates', {
+    schema: {
+      tags: ['identity'],
+      summary: 'Register a device certificate that an ACTIVE CA of the tenant signed (AWS RegisterCertificate)',
+      body: CertificateRegistrationRequest,
+      response: { 201: CertificateJson, ...commonErrors, 409: ErrorBody },
+    },
+  }, async (request, reply) => reply.code(201).send(certificateJson(await registerCertificate(services, request.body))));
+
+  const statusChange = { params: CertificateIdParams, response: { 200: CertificateStatusChangeJson, ...commonErrors, 409: ErrorBody } };
+  const at = (): number => (services.now?.() ?? new Date()).getTime();
+
+  app.post<{ Params: CertificateIdParams }>('/v1/certificates/:id/revoke', {
+    schema: { tags: ['identity'], summary: 'Revoke a certificate (final): it is refused from now on, its live connections are closed, and the CRL lists it', ...statusChange },
+  }, async (request) => {
+    const change = await revokeCertificate(request.params.id.toLowerCase(), { identity: services.store, connections, at: at() });
+    return { certificate: certificateJson(change.certificate), disconnected: change.disconnected };
+  });
+
+  app.post<{ Params: CertificateIdParams }>('/v1/certificates/:id/deactivate', {
+    schema: { tags: ['identity'], summary: 'Deactivate a certificate: it is refused until activated again, and its live connections are closed', ...statusChange },
+  }, async (request) => {
+    const change = await deactivateCertificate(request.params.id.toLowerCase(), { identity: services.store, connections, at: at() });
+    return { certificate: certificateJson(change.certificate), disconnected: change.disconnected };
+  });
+
+  app.post<{ Params: CertificateIdParams }>('/v1/certificates/:id/activate', {
+    schema: { tags: ['identity'], summary: 'Activate an INACTIVE (or PENDING_ACTIVATION) certificate; a REVOKED one stays revoked (409)', ...statusChange },
+  }, async (request) => {
+    const id = request.params.id.toLowerCase();
+    const current = await services.store.getCertificate(id);
+    if (current === undefined) throw new GatehouseError('NOT_FOUND', { what: 'Certificate', id });
+    // The store refuses REVOKED -> ACTIVE with CONFLICT: revocation is final.
+    const record = current.status === 'ACTIVE' ? current : await services.store.setCertificateStatus(id, 'ACTIVE', at());
+    if (record === undefined) throw new GatehouseError('NOT_FOUND', { what: 'Certificate', id });
+    return { certificate: certificateJson(record), disconnected: 0 };
   });
 }
 

@@ -1,8 +1,9 @@
-/** `gatehouse certs list|show`: the device certificate registry. */
+/** `gatehouse certs list|show|register|revoke|deactivate|activate`: the device certificate registry. */
 import { InvalidArgumentError, type Command } from 'commander';
 import { adminAction, adminGroup, moreHint } from '../admin-command.js';
-import type { CertificateJson, Page } from '../api-types.js';
+import type { CertificateJson, CertificateStatusChangeJson, Page } from '../api-types.js';
 import { formatFields, formatTable } from '../format-table.js';
+import { readInputFile } from '../read-input-file.js';
 
 const statuses = ['ACTIVE', 'INACTIVE', 'REVOKED', 'PENDING_ACTIVATION'];
 
@@ -50,6 +51,45 @@ export function registerCertsCommands(program: Command): void {
       ['revoked at', cert.revokedAt],
     ]) + cert.certificatePem);
   });
+
+  adminAction(
+    certs.command('register')
+      .description('register a device certificate that a CA registered for the tenant signed (never its key)')
+      .requiredOption('--cert <file>', 'the certificate, PEM')
+      .option('--tenant <tenant>', 'tenant (default: identity.defaultTenant)')
+      .option('--thing <name>', 'attach it to this thing')
+      .option('--inactive', 'register it INACTIVE (activate it later)'),
+    async ({ api, json, options, print, printJson }) => {
+      const body = {
+        certificatePem: await readInputFile('--cert', String(options['cert'])),
+        ...(typeof options['tenant'] === 'string' ? { tenant: options['tenant'] } : {}),
+        ...(typeof options['thing'] === 'string' ? { thing: options['thing'] } : {}),
+        ...(options['inactive'] === true ? { status: 'INACTIVE' } : {}),
+      };
+      const cert = (await api.request<CertificateJson>('POST', '/v1/certificates', body))!;
+      if (json) return printJson(cert);
+      print(`Registered certificate ${cert.id} (${cert.status}, tenant "${cert.tenant}", CA ${cert.caId})\n`);
+    },
+  );
+
+  const changes = [
+    ['revoke', 'revoke a certificate for good: refused from now on, live connections closed, listed in the CRL', 'Revoked'],
+    ['deactivate', 'deactivate a certificate until it is activated again; live connections are closed', 'Deactivated'],
+    ['activate', 'activate an INACTIVE certificate (a revoked one stays revoked)', 'Activated'],
+  ] as const;
+  for (const [verb, description, done] of changes) {
+    adminAction(certs.command(verb).description(description).argument('<id>'), async ({ api, json, args, print, printJson }) => {
+      const change = (await api.request<CertificateStatusChangeJson>('POST', `/v1/certificates/${encodeURIComponent(String(args[0]))}/${verb}`))!;
+      if (json) return printJson(change);
+      print(`${done} certificate ${change.certificate.id}: ${change.certificate.status}${closedText(change.disconnected)}\n`);
+    });
+  }
+}
+
+/** ", closed 2 live connections", or nothing when none were closed. */
+export function closedText(disconnected: number): string {
+  if (disconnected === 0) return '';
+  return `, closed ${disconnected} live connection${disconnected === 1 ? '' : 's'}`;
 }
 
 function parseStatus(value: string): string {
