@@ -5,7 +5,12 @@
  * behind the credentials closes the SigV4 connection.
  */
 import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import { readFile, stat } from 'node:fs/promises';
+import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
 import mqtt, { type IClientOptions, type IConnackPacket, type MqttClient, type Packet } from 'mqtt';
 import WebSocket from 'ws';
 import { issueTemporaryCredentials, presignWebSocketUrl, revokeCertificate } from '../../packages/server/src/auth/index.ts';
@@ -14,6 +19,8 @@ import { credentialsOf, fetchCredentials, putRoleAlias, registerUrl } from './cr
 import { onboardDevice, requestJson, type OnboardedDevice } from './onboarding-kit.ts';
 
 const ALIAS = 'agent-role';
+const run = promisify(execFile);
+const bin = fileURLToPath(new URL('../../packages/server/bin/gatehouse.js', import.meta.url));
 
 describe('credentials provider and SigV4 WebSocket', () => {
   let gh: TestGatehouse;
@@ -210,6 +217,15 @@ describe('credentials provider and SigV4 WebSocket', () => {
     });
   });
 
+  test('first run writes the credentials secret: 32 bytes, mode 0600, the one credentials are derived from', async () => {
+    const path = join(gh.home, 'credentials-secret');
+    const info = await stat(path);
+    assert.equal(info.mode & 0o777, 0o600);
+    const secret = await readFile(path);
+    assert.equal(secret.length, 32);
+    assert.ok(secret.equals(gh.running.firstRun.credentialsSecret));
+  });
+
   describe('role aliases over the admin API', () => {
     test('put, get, list and delete', async () => {
       const auth = { authorization: `Bearer ${gh.adminKey}` };
@@ -229,6 +245,26 @@ describe('credentials provider and SigV4 WebSocket', () => {
       assert.equal((await requestJson(`${base}/r1`, { method: 'DELETE', headers: auth })).status, 204);
       assert.equal((await requestJson(`${base}/r1`, { method: 'DELETE', headers: auth })).status, 404);
       assert.equal((await requestJson(`${base}/r1`, { headers: auth })).status, 404);
+    });
+
+    test('gatehouse role-aliases create, list and delete', async () => {
+      const cli = (...args: string[]) => run(process.execPath, [bin, 'role-aliases', ...args, '--home', gh.home], { timeout: 20_000 });
+      const created = await cli('create', '--tenant', 'cli-tenant', '--alias', 'cli-role', '--duration', '1800');
+      assert.match(created.stdout, /Role alias "cli-role" of tenant "cli-tenant": credentials last 1800 s/);
+      const listed = await cli('list', '--tenant', 'cli-tenant', '--json');
+      const items = (JSON.parse(listed.stdout) as { items: Array<Record<string, unknown>> }).items;
+      assert.deepEqual(items.map((a) => [a['alias'], a['credentialDurationSeconds']]), [['cli-role', 1800]]);
+      await assert.rejects(cli('create', '--tenant', 'cli-tenant', '--alias', 'short', '--duration', '60'), (error: { code?: number; stderr?: string }) => {
+        assert.equal(error.code, 2);
+        assert.match(error.stderr ?? '', /900 to 43200/);
+        return true;
+      });
+      await cli('delete', '--tenant', 'cli-tenant', '--alias', 'cli-role');
+      await assert.rejects(cli('delete', '--tenant', 'cli-tenant', '--alias', 'cli-role'), (error: { code?: number; stderr?: string }) => {
+        assert.equal(error.code, 1);
+        assert.match(error.stderr ?? '', /Role alias "cli-role" was not found/);
+        return true;
+      });
     });
   });
 });
