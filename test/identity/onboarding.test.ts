@@ -165,6 +165,54 @@ describe('onboarding by token and CSR', () => {
     assert.equal(mqttPath?.status, 404);
   });
 
+  test("a token naming a provisioning template: the thing, policy and device configuration come from it", async () => {
+    const putTemplate = (body: unknown) => requestJson(`${gh.urls.admin}/v1/tenants/default/provisioning-templates/agents`, {
+      method: 'PUT', headers: { authorization: `Bearer ${gh.adminKey}` }, body: { templateBody: body },
+    });
+    const token = await mint('agent-tpl', { template: 'agents', attributes: { site: 'lyon', rack: 'r7' } });
+    const { csrPem } = await makeEcAgentKey();
+    const missing = await register({ token, csr: csrPem });
+    assert.equal(missing.status, 400, JSON.stringify(missing.body));
+    assert.equal(missing.body['code'], 'PROVISIONING_FAILED');
+    assert.match(String(missing.body['message']), /provisioning template "agents", which tenant "default" does not have/);
+    assert.deepEqual((await admin('/v1/certificates?thing=agent-tpl')).body['items'], [], 'nothing registered');
+
+    const created = await putTemplate({
+      Parameters: { ThingName: { Type: 'String' }, site: { Type: 'String' }, tier: { Type: 'String', Default: 'edge' } },
+      Resources: {
+        thing: {
+          Type: 'AWS::IoT::Thing',
+          Properties: {
+            ThingName: { Ref: 'ThingName' },
+            AttributePayload: { site: { Ref: 'site' }, tier: { Ref: 'tier' } },
+            ThingGroups: [{ 'Fn::Join': ['-', ['site', { Ref: 'site' }]] }],
+          },
+        },
+        certificate: { Type: 'AWS::IoT::Certificate', Properties: { CertificateId: { Ref: 'AWS::IoT::Certificate::Id' }, Status: 'ACTIVE' } },
+        policy: { Type: 'AWS::IoT::Policy', Properties: { PolicyDocument: '{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"iot:Connect","Resource":"*"}]}' } },
+      },
+      DeviceConfiguration: { configTopic: { 'Fn::Sub': 'default/${ThingName}/config' }, site: { Ref: 'site' } },
+    });
+    assert.equal(created.status, 201, JSON.stringify(created.body));
+
+    const answer = await register({ token, csr: csrPem });
+    assert.equal(answer.status, 201, `the refused attempt left the token usable: ${JSON.stringify(answer.body)}`);
+    assert.equal(answer.body['thingName'], 'agent-tpl');
+    assert.deepEqual(answer.body['deviceConfiguration'], { configTopic: 'default/agent-tpl/config', site: 'lyon' });
+    const certificateId = String(answer.body['certificateId']);
+    const thing = await gh.running.identity.getThing('default', 'agent-tpl');
+    assert.deepEqual(thing?.attributes, { site: 'lyon', tier: 'edge' }, 'only what the template declares, not the undeclared "rack"');
+    assert.deepEqual(thing?.groups, ['site-lyon']);
+    const policies = await gh.running.identity.listAttachedPolicies('default', { kind: 'certificate', id: certificateId });
+    assert.equal(policies.length, 1);
+    assert.equal((await admin(`/v1/certificates/${certificateId}`)).body['thing'], 'agent-tpl');
+
+    const plain = await register({ token: await mint('agent-plain', { attributes: { site: 'nice' }, groups: ['b', 'a'] }), csr: csrPem });
+    assert.deepEqual(plain.body['deviceConfiguration'], {});
+    const plainThing = await gh.running.identity.getThing('default', 'agent-plain');
+    assert.deepEqual([plainThing?.attributes, plainThing?.groups], [{ site: 'nice' }, ['a', 'b']]);
+  });
+
   test('the OpenAPI document lists the identity routes', async () => {
     const doc = await admin('/openapi.json');
     const paths = Object.keys((doc.body['paths'] ?? {}) as Record<string, unknown>);

@@ -82,5 +82,6 @@ export const Registered = Type.Object({
   endpoints: Type.Object({ mqtts: Type.Optional(Type.String()), wss: Type.Optional(Type.String()) }),
   thingName: Type.String(),
   tenant: Type.String(),
+  deviceConfiguration: Type.Record(Type.String(), Type.String(), { description: "The provisioning template's DeviceConfiguration; empty without a template" }),
 });
 export type Registered = Static<typeof Registered>;

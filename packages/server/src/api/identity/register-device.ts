@@ -1,10 +1,12 @@
 /**
  * `POST /v1/register`'s work: check the token and the CSR, use the token up, sign the certificate
- * with CN = thing, and register it; either all of it happens or none.
+ * with CN = thing, and register it with its thing (from the token's provisioning template, or a plain
+ * thing with the token's attributes and groups); either all of it happens or none.
  */
 import { AuthError, verifyRegistrationToken, type AuthFailureReason, type RegistrationClaims } from '../../auth/index.js';
 import { GatehouseError } from '../../core/index.js';
 import { PkiError, signDeviceCertificate, verifyCsr, type ParsedCsr } from '../../pki/index.js';
+import { provisionRegisteredDevice } from '../../services/index.js';
 import type { CertificateRecord } from '../../store/index.js';
 import { crlPath } from './ca-crl.js';
 import { gatehouseCaRecord, type IdentityServices } from './identity-services.js';
@@ -13,7 +15,9 @@ import type { Registered, RegisterRequest } from './identity-schemas.js';
 /**
  * Trades a registration token and a CSR for a registered certificate. Throws GatehouseError:
  * `REGISTRATION_TOKEN_INVALID` (401), `FORBIDDEN` (403, another tenant's token),
- * `REGISTRATION_TOKEN_USED` (409), `CSR_REJECTED` (400), `NOT_READY` (503, no local CA).
+ * `REGISTRATION_TOKEN_USED` (409), `CSR_REJECTED` (400), `NOT_READY` (503, no local CA), and from
+ * provisioning `PROVISIONING_FAILED` (400: the token's template is missing, disabled or does not fit)
+ * and `CONFLICT` (409: a FAIL override met an existing thing).
  *
  * The token is consumed only after the CSR has been checked and the certificate signed, in one
  * transaction with the certificate's insert: a bad CSR leaves the token usable, and of two
@@ -49,7 +53,7 @@ export async function registerDevice(services: IdentityServices, request: Regist
     createdAt: at,
     updatedAt: at,
   };
-  await store.transaction(async (tx) => {
+  const provisioned = await store.transaction(async (tx) => {
     const outcome = await tx.consumeToken(claims.jti, at);
     switch (outcome) {
       case 'consumed':
@@ -64,7 +68,15 @@ export async function registerDevice(services: IdentityServices, request: Regist
         outcome satisfies never;
     }
     if ((await tx.getCa(claims.tenant, ca.id)) === undefined) await tx.putCa(gatehouseCaRecord(ca, claims.tenant, at));
-    await tx.putCertificate(record);
+    return provisionRegisteredDevice(tx, {
+      tenant: claims.tenant,
+      thing: claims.thing,
+      ...(claims.template === undefined ? {} : { template: claims.template }),
+      attributes: claims.attributes,
+      groups: claims.groups,
+      certificate: record,
+      now: at,
+    });
   });
   const endpoints = services.endpoints();
   return {
@@ -72,8 +84,9 @@ export async function registerDevice(services: IdentityServices, request: Regist
     certificatePem: signed.certificatePem,
     caCertificatePem: ca.certificatePem,
     endpoints: { ...(endpoints.mqtts && { mqtts: endpoints.mqtts }), ...(endpoints.wss && { wss: endpoints.wss }) },
-    thingName: claims.thing,
+    thingName: provisioned.thing?.name ?? claims.thing,
     tenant: claims.tenant,
+    deviceConfiguration: { ...provisioned.deviceConfiguration },
   };
 }
 
