@@ -9,6 +9,7 @@ import { Broker } from '../broker/index.js';
 import { silentLogger } from '../core/index.js';
 import type { BrokerStore } from '../store/index.js';
 import { createAdminApi } from './create-admin-api.js';
+import type { IdentityServices } from './identity/identity-services.js';
 
 export interface AdminApiHarness {
   readonly broker: Broker;
@@ -23,8 +24,11 @@ export interface AdminApiHarness {
   close(): Promise<void>;
 }
 
-/** `store` is passed in because only app/ and tests may pick a concrete store. It is opened and closed here. */
-export async function startAdminApiHarness(options: { store: BrokerStore }): Promise<AdminApiHarness> {
+/**
+ * `store` is passed in because only app/ and tests may pick a concrete store. It is opened and closed
+ * here. `identity` adds the identity routes; its store is the caller's to open and close.
+ */
+export async function startAdminApiHarness(options: { store: BrokerStore; identity?: IdentityServices }): Promise<AdminApiHarness> {
   const logger = silentLogger();
   const store = options.store;
   await store.open();
@@ -52,6 +56,7 @@ export async function startAdminApiHarness(options: { store: BrokerStore }): Pro
     logger,
     health: () => ({ ready: broker.ready, reasons: broker.ready ? [] : ['broker not started'] }),
     version: '0.0.0-test',
+    ...(options.identity === undefined ? {} : { identity: options.identity }),
   });
   const apiUrl = await api.listen({ host: '127.0.0.1', port: 0 });
   return {

@@ -11,6 +11,7 @@ import { registerCaRoutes } from './routes/cas.js';
 import { registerCertificateRoutes } from './routes/certificates.js';
 import { registerClientRoutes } from './routes/clients.js';
 import { registerHealthRoutes } from './routes/health.js';
+import { registerProvisioningTemplateRoutes } from './routes/provisioning-templates.js';
 import { registerPublishRoutes } from './routes/publish.js';
 import { registerRetainedRoutes } from './routes/retained.js';
 import { registerRoleAliasRoutes } from './routes/role-aliases.js';
@@ -86,6 +87,7 @@ export async function createAdminApi(options: AdminApiOptions): Promise<FastifyI
   registerStatsRoutes(app, admin);
   if (options.identity !== undefined) {
     registerTokenRoutes(app, options.identity);
+    registerProvisioningTemplateRoutes(app, options.identity);
     registerCertificateRoutes(app, options.identity, admin);
     registerCaRoutes(app, options.identity, admin);
     registerRoleAliasRoutes(app, options.identity);

@@ -145,3 +145,14 @@ export interface RegistrationCodeJson {
   readonly tenant: string;
   readonly registrationCode: string;
 }
+
+/** A provisioning template from `/v1/tenants/{tenant}/provisioning-templates`. */
+export interface ProvisioningTemplateJson {
+  readonly tenant: string;
+  readonly name: string;
+  readonly templateBody: { readonly [key: string]: unknown };
+  readonly enabled: boolean;
+  readonly preProvisioningHook?: { readonly url: string; readonly payloadVersion?: string };
+  readonly createdAt: string;
+  readonly updatedAt: string;
+}

@@ -1,4 +1,4 @@
-/** Adds the admin commands (`clients`, `sessions`, `retained`, `publish`, `stats`, `tokens`, `certs`, `ca`, `role-aliases`) to the `gatehouse` program. */
+/** Adds the admin commands (`clients`, `sessions`, `retained`, `publish`, `stats`, `tokens`, `templates`, `certs`, `ca`, `role-aliases`) to the `gatehouse` program. */
 import type { Command } from 'commander';
 import { registerCaCommands } from './commands/ca.js';
 import { registerCertsCommands } from './commands/certs.js';
@@ -8,6 +8,7 @@ import { registerRetainedCommands } from './commands/retained.js';
 import { registerRoleAliasesCommands } from './commands/role-aliases.js';
 import { registerSessionsCommands } from './commands/sessions.js';
 import { registerStatsCommand } from './commands/stats.js';
+import { registerTemplatesCommands } from './commands/templates.js';
 import { registerTokensCommands } from './commands/tokens.js';
 
 /**
@@ -28,6 +29,7 @@ export function registerAdminCommands(program: Command): void {
   registerPublishCommand(program);
   registerStatsCommand(program);
   registerTokensCommands(program);
+  registerTemplatesCommands(program);
   registerCertsCommands(program);
   registerCaCommands(program);
   registerRoleAliasesCommands(program);

@@ -1,0 +1,106 @@
+/** `gatehouse templates list|show|put|delete` as a real child process against a real admin API. */
+import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import { fileURLToPath } from 'node:url';
+import { startAdminApiHarness, type AdminApiHarness } from '../api/admin-api-harness.js';
+import { createTokenSigningKey } from '../auth/index.js';
+import { MemoryIdentityStore, MemoryStore } from '../store/index.js';
+
+const fixture = fileURLToPath(new URL('./admin-cli-fixture.ts', import.meta.url));
+
+const jitpTemplate = {
+  Parameters: { 'AWS::IoT::Certificate::CommonName': { Type: 'String' } },
+  Resources: {
+    thing: { Type: 'AWS::IoT::Thing', Properties: { ThingName: { Ref: 'AWS::IoT::Certificate::CommonName' } } },
+    certificate: { Type: 'AWS::IoT::Certificate', Properties: { CertificateId: { Ref: 'AWS::IoT::Certificate::Id' }, Status: 'ACTIVE' } },
+    publish: { Type: 'AWS::IoT::Policy', Properties: { PolicyName: 'publish' } },
+    connect: { Type: 'AWS::IoT::Policy', Properties: { PolicyName: 'connect' } },
+  },
+};
+
+describe('gatehouse templates', () => {
+  let harness: AdminApiHarness;
+  let identity: MemoryIdentityStore;
+  let dir: string;
+
+  /** Runs the CLI with no GATEHOUSE_* variables from the outer environment; resolves with the exit code. */
+  const gatehouse = (...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> => {
+    const env = Object.fromEntries(Object.entries(process.env).filter(([name]) => !name.startsWith('GATEHOUSE_')));
+    return new Promise((resolve) => {
+      execFile(process.execPath, ['--import', 'tsx', fixture, ...args, '--url', harness.apiUrl, '--key', harness.adminKey], { env, timeout: 20_000 }, (error, stdout, stderr) => {
+        resolve({ code: error === null ? 0 : typeof error.code === 'number' ? error.code : 1, stdout, stderr });
+      });
+    });
+  };
+
+  before(async () => {
+    identity = new MemoryIdentityStore();
+    await identity.open();
+    harness = await startAdminApiHarness({
+      store: new MemoryStore(),
+      identity: { store: identity, signingKey: await createTokenSigningKey(), defaultTenant: 'default', tokenTtlSeconds: 900, certificateDays: 365, endpoints: () => ({}) },
+    });
+    dir = await mkdtemp(join(tmpdir(), 'gatehouse-templates-'));
+  });
+  after(async () => {
+    await harness.close();
+    await identity.close();
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  test('put --file creates, then replaces; list and show print it', async () => {
+    const file = join(dir, 'jitp.json');
+    await writeFile(file, JSON.stringify(jitpTemplate, null, 2));
+    const created = await gatehouse('templates', 'put', 'jitp', '--tenant', 'acme', '--file', file);
+    assert.equal(created.code, 0, created.stderr);
+    assert.equal(created.stdout, 'Created provisioning template "jitp" of tenant "acme" (enabled; thing, certificate, 2 policies)\n');
+    assert.deepEqual((await identity.getTemplate('acme', 'jitp'))?.body, jitpTemplate);
+
+    const replaced = await gatehouse('templates', 'put', 'jitp', '--tenant', 'acme', '--file', file, '--disabled');
+    assert.equal(replaced.code, 0, replaced.stderr);
+    assert.match(replaced.stdout, /^Replaced provisioning template "jitp" of tenant "acme" \(disabled;/);
+
+    const list = await gatehouse('templates', 'list', '--tenant', 'acme');
+    assert.equal(list.code, 0, list.stderr);
+    assert.match(list.stdout, /^NAME\s+ENABLED\s+RESOURCES\s+UPDATED\n/);
+    assert.match(list.stdout, /\njitp\s+no\s+thing, certificate, 2 policies\s+\d{4}-/);
+
+    const show = await gatehouse('templates', 'show', 'jitp', '--tenant', 'acme');
+    assert.equal(show.code, 0, show.stderr);
+    assert.match(show.stdout, /^name: +jitp\ntenant: +acme\nenabled: +no\n/);
+    assert.ok(show.stdout.includes('"Ref": "AWS::IoT::Certificate::CommonName"'), show.stdout);
+
+    const json = await gatehouse('templates', 'show', 'jitp', '--tenant', 'acme', '--json');
+    assert.deepEqual((JSON.parse(json.stdout) as { templateBody: unknown }).templateBody, jitpTemplate);
+  });
+
+  test('put prints the problems of an invalid template and exits 1; a missing file says so', async () => {
+    const file = join(dir, 'broken.json');
+    await writeFile(file, JSON.stringify({ Resources: { thing: { Type: 'AWS::IoT::Thing', Properties: { ThingName: { Ref: 'Serial' } } } } }));
+    const broken = await gatehouse('templates', 'put', 'broken', '--tenant', 'acme', '--file', file);
+    assert.equal(broken.code, 1);
+    assert.match(broken.stderr, /Error: Invalid provisioning template: 1 problem: Resources\.thing\.Properties\.ThingName: Ref to unknown parameter "Serial"/);
+    assert.equal(await identity.getTemplate('acme', 'broken'), undefined);
+
+    const missing = await gatehouse('templates', 'put', 'x', '--tenant', 'acme', '--file', join(dir, 'nope.json'));
+    assert.equal(missing.code, 1);
+    assert.match(missing.stderr, /Cannot read --file .*nope\.json: no such file/);
+  });
+
+  test('delete removes it; deleting again fails with the API message', async () => {
+    await identity.putTemplate({ tenant: 'acme', name: 'gone', body: { Resources: {} }, enabled: true, createdAt: 1, updatedAt: 1 });
+    const deleted = await gatehouse('templates', 'delete', 'gone', '--tenant', 'acme');
+    assert.equal(deleted.code, 0, deleted.stderr);
+    assert.equal(deleted.stdout, 'Deleted provisioning template "gone"\n');
+    assert.equal(await identity.getTemplate('acme', 'gone'), undefined);
+    const again = await gatehouse('templates', 'delete', 'gone', '--tenant', 'acme');
+    assert.equal(again.code, 1);
+    assert.match(again.stderr, /Provisioning template "gone" was not found/);
+    const empty = await gatehouse('templates', 'list', '--tenant', 'nobody');
+    assert.equal(empty.stdout, 'No provisioning templates\n');
+  });
+});
