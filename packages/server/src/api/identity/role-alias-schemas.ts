@@ -1,6 +1,7 @@
 /** TypeBox schemas of role aliases: the admin routes and the credentials provider's answers. */
 import { Type, type Static } from '@sinclair/typebox';
 import { maxCredentialSeconds, minCredentialSeconds } from '../../auth/index.js';
+import { TenantName } from './identity-schemas.js';
 
 /** AWS's role-alias pattern (CreateRoleAlias): 1..128 of `[\w=,@-]`. */
 export const RoleAliasName = Type.String({ minLength: 1, maxLength: 128, pattern: '^[\\w=,@-]+$', description: 'Role alias (AWS pattern)' });
@@ -8,13 +9,10 @@ export const RoleAliasName = Type.String({ minLength: 1, maxLength: 128, pattern
 export const RoleAliasParams = Type.Object({ alias: RoleAliasName });
 export type RoleAliasParams = Static<typeof RoleAliasParams>;
 
-export const TenantRoleAliasParams = Type.Object({
-  tenant: Type.String({ minLength: 1, maxLength: 128, pattern: '^[A-Za-z0-9_.:-]+$', description: 'Tenant' }),
-  alias: RoleAliasName,
-});
+export const TenantRoleAliasParams = Type.Object({ tenant: TenantName, alias: RoleAliasName });
 export type TenantRoleAliasParams = Static<typeof TenantRoleAliasParams>;
 
-export const TenantParams = Type.Object({ tenant: TenantRoleAliasParams.properties.tenant });
+export const TenantParams = Type.Object({ tenant: TenantName });
 export type TenantParams = Static<typeof TenantParams>;
 
 export const CredentialDurationSeconds = Type.Integer({
