@@ -10,6 +10,7 @@ import { createLogger, type Logger } from '../core/index.js';
 import { loadCa, readKeySecret } from '../pki/index.js';
 import type { BrokerStore, IdentityStoreBackend } from '../store/index.js';
 import { listenServer, listenTcp, listenTls, listenWebSocket, stopListening, type ListenAddress, type ListenerHandle } from '../transport/index.js';
+import { startFleetProvisioning } from '../services/index.js';
 import { renderBanner } from './banner.js';
 import { createConnectAuth } from './connect-auth.js';
 import type { GatehouseConfig, ListenerName } from './config.js';
@@ -98,6 +99,12 @@ export async function startGatehouse(config: GatehouseConfig, options: StartOpti
     await broker.start();
     const recheck = startCertificateRecheck({ identity, connections: broker.admin, logger: logger.child({ component: 'auth' }), intervalMs: config.auth.certificateRecheckMs });
     stoppers.push(async () => recheck.stop());
+    // Started once the broker is, stopped before the identity store closes (stoppers run in reverse).
+    const fleetProvisioning = startFleetProvisioning({
+      broker: broker.port, identity, signingKey: firstRun.tokenSigningKey, ...(ca === undefined ? {} : { ca }),
+      certificateDays: config.identity.certificateDays, logger: logger.child({ component: 'fleet-provisioning' }),
+    });
+    stoppers.push(() => fleetProvisioning.stop());
     let closing = false;
     let listening = false;
     const handles: ListenerHandle[] = [];
