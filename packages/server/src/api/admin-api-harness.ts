@@ -7,7 +7,8 @@ import { createServer, type AddressInfo, type Server } from 'node:net';
 import type { FastifyInstance } from 'fastify';
 import { Broker } from '../broker/index.js';
 import { silentLogger } from '../core/index.js';
-import type { BrokerStore } from '../store/index.js';
+import { createTokenSigningKey } from '../auth/index.js';
+import type { BrokerStore, IdentityStore } from '../store/index.js';
 import { createAdminApi } from './create-admin-api.js';
 import type { IdentityServices } from './identity/identity-services.js';
 
@@ -81,4 +82,9 @@ export async function startAdminApiHarness(options: { store: BrokerStore; identi
       await store.close();
     },
   };
+}
+
+/** Identity services on `store` with a fresh token key, no CA and no agent endpoints: enough for the admin routes. */
+export async function testIdentityServices(store: IdentityStore): Promise<IdentityServices> {
+  return { store, signingKey: await createTokenSigningKey(), defaultTenant: 'default', tokenTtlSeconds: 900, certificateDays: 365, endpoints: () => ({}) };
 }

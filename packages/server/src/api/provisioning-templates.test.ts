@@ -1,9 +1,8 @@
 /** `/v1/tenants/{tenant}/provisioning-templates` against a real admin API on loopback. */
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { createTokenSigningKey } from '../auth/index.js';
 import { MemoryIdentityStore, MemoryStore } from '../store/index.js';
-import { startAdminApiHarness, type AdminApiHarness } from './admin-api-harness.js';
+import { startAdminApiHarness, testIdentityServices, type AdminApiHarness } from './admin-api-harness.js';
 
 const fleetTemplate = {
   Parameters: { ThingName: { Type: 'String' }, SerialNumber: { Type: 'String' } },
@@ -29,7 +28,7 @@ describe('provisioning templates API', () => {
     await identity.open();
     harness = await startAdminApiHarness({
       store: new MemoryStore(),
-      identity: { store: identity, signingKey: await createTokenSigningKey(), defaultTenant: 'default', tokenTtlSeconds: 900, certificateDays: 365, endpoints: () => ({}) },
+      identity: await testIdentityServices(identity),
     });
   });
   after(async () => {

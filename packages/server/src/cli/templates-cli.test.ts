@@ -6,8 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import { startAdminApiHarness, type AdminApiHarness } from '../api/admin-api-harness.js';
-import { createTokenSigningKey } from '../auth/index.js';
+import { startAdminApiHarness, testIdentityServices, type AdminApiHarness } from '../api/admin-api-harness.js';
 import { MemoryIdentityStore, MemoryStore } from '../store/index.js';
 
 const fixture = fileURLToPath(new URL('./admin-cli-fixture.ts', import.meta.url));
@@ -42,7 +41,7 @@ describe('gatehouse templates', () => {
     await identity.open();
     harness = await startAdminApiHarness({
       store: new MemoryStore(),
-      identity: { store: identity, signingKey: await createTokenSigningKey(), defaultTenant: 'default', tokenTtlSeconds: 900, certificateDays: 365, endpoints: () => ({}) },
+      identity: await testIdentityServices(identity),
     });
     dir = await mkdtemp(join(tmpdir(), 'gatehouse-templates-'));
   });
