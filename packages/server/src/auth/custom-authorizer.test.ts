@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { parseCustomAuthorizerHeaders, parseCustomAuthorizerQuery, parseMqttUsername } from './custom-authorizer.js';
+import { parseCustomAuthorizerHeaders, parseCustomAuthorizerQuery, parseMqttUsername, redactMqttUsername } from './custom-authorizer.js';
 
 const signature = 'ab+cd/ef==';
 
@@ -35,4 +35,13 @@ test('MQTT usernames: authorizer input after ?, SDK metrics stripped', () => {
   assert.deepEqual(parseMqttUsername('plain-user'), { username: 'plain-user', metrics: {} });
   // A broken escape is kept as text rather than failing.
   assert.equal(parseMqttUsername('u?x-amz-customauthorizer-name=a%zz').authorizer?.authorizerName, 'a%zz');
+});
+
+test('redactMqttUsername hides token and signature values and keeps the rest', () => {
+  assert.equal(
+    redactMqttUsername('dev?x-amz-customauthorizer-name=saas&x-amz-customauthorizer-signature=abc%3D&token=eyJ.x.y?SDK=JavaScript&Version=2'),
+    'dev?x-amz-customauthorizer-name=saas&x-amz-customauthorizer-signature=***&token=***?SDK=JavaScript&Version=2',
+  );
+  assert.equal(redactMqttUsername('alice'), 'alice');
+  assert.equal(redactMqttUsername('?SDK=JavaScript&Platform=Linux'), '?SDK=JavaScript&Platform=Linux');
 });

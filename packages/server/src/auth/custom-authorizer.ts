@@ -84,6 +84,25 @@ export function parseMqttUsername(raw: string, options: { readonly tokenKeyName?
   return { username: raw.slice(0, at), ...(authorizer !== undefined ? { authorizer } : {}), metrics };
 }
 
+/**
+ * A CONNECT username fit to show (admin API, logs): the part before `?`, the authorizer name and the
+ * SDK metrics as sent, every other value of the `?…` tail (token, signature) replaced by `***`.
+ *
+ * @example
+ * redactMqttUsername('?x-amz-customauthorizer-name=saas&token=eyJ…&SDK=JavaScript');
+ * // '?x-amz-customauthorizer-name=saas&token=***&SDK=JavaScript'
+ */
+export function redactMqttUsername(raw: string): string {
+  const at = raw.indexOf('?');
+  if (at < 0) return raw;
+  const tail = raw.slice(at + 1).replace(/[^&?=]+=[^&?]*/g, (pair) => {
+    const eq = pair.indexOf('=');
+    const name = decodePercent(pair.slice(0, eq));
+    return sdkMetricKeys.has(name) || name.toLowerCase() === authorizerNameKey ? pair : `${pair.slice(0, eq)}=***`;
+  });
+  return `${raw.slice(0, at)}?${tail}`;
+}
+
 function pick(pairs: ReadonlyArray<readonly [string, string]>, tokenKeyName: string | undefined): CustomAuthorizerInput | undefined {
   let authorizerName: string | undefined;
   let signature: string | undefined;

@@ -22,7 +22,7 @@ export type { PresignWebSocketUrlOptions } from './sigv4-presign.js';
 export { clientIdMatches, defaultAuthTokenAlgorithms, toPublicJwks, verifyAuthToken } from './jwt-auth.js';
 export type { AuthTokenClaimNames, AuthTokenPrincipal, VerifiedAuthToken, VerifyAuthTokenOptions } from './jwt-auth.js';
 export {
-  authorizerNameKey, authorizerSignatureKey, parseCustomAuthorizerHeaders, parseCustomAuthorizerQuery, parseMqttUsername,
+  authorizerNameKey, authorizerSignatureKey, parseCustomAuthorizerHeaders, parseCustomAuthorizerQuery, parseMqttUsername, redactMqttUsername,
 } from './custom-authorizer.js';
 export type { CustomAuthorizerInput, ParsedMqttUsername } from './custom-authorizer.js';
 export { checkValidity, createCertificateAuthenticator } from './certificate-authenticator.js';
@@ -33,3 +33,12 @@ export { startCertificateRecheck } from './certificate-recheck.js';
 export type { CertificateRecheck, CertificateRecheckOptions } from './certificate-recheck.js';
 export { createSigV4Authenticator } from './sigv4-authenticator.js';
 export type { SigV4AuthenticatorOptions } from './sigv4-authenticator.js';
+export { deferDecision, denyDecision } from './connect-decision.js';
+export type { ConnectDecision, CredentialConnectEvent } from './connect-decision.js';
+export { loadAuthorizerKeys, parseAuthorizerKeys } from './authorizer-keys.js';
+export { createTokenAuthenticator } from './token-authenticator.js';
+export type { TokenAuthenticatorOptions, TokenAuthorizer } from './token-authenticator.js';
+export { loadPasswordFile, parsePasswordFile } from './password-file.js';
+export type { PasswordUser } from './password-file.js';
+export { createPasswordAuthenticator } from './password-authenticator.js';
+export type { PasswordAuthenticatorOptions } from './password-authenticator.js';

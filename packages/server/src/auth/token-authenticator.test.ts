@@ -21,7 +21,7 @@ const authenticate = createTokenAuthenticator({ authorizers: [saas], defaultTena
 const tcp: PeerInfo = { transport: 'tls', remoteAddress: '203.0.113.9', remotePort: 50000, localPort: 443, listener: 'mqtts' };
 const ws = (url: string, headers: Record<string, string> = {}): PeerInfo => ({ ...tcp, transport: 'wss', listener: 'wss', request: { url, headers } });
 
-async function token(claims: Record<string, unknown>, options: { aud?: string; exp?: number; key?: CryptoKey } = {}): Promise<string> {
+async function token(claims: Record<string, unknown>, options: { aud?: string; exp?: number; key?: Parameters<SignJWT['sign']>[0] } = {}): Promise<string> {
   return new SignJWT(claims).setProtectedHeader({ alg: 'ES256', kid: 'k1' }).setIssuer('https://saas.example.com')
     .setAudience(options.aud ?? 'gatehouse').setExpirationTime(options.exp ?? seconds(300)).sign(options.key ?? es.privateKey);
 }

@@ -1,6 +1,6 @@
 /** The operator's view of the broker (BrokerAdmin), built on its core; the admin API calls it. */
 import { validateTopicName } from '@gatehouse/protocol';
-import type { Principal } from '../auth/index.js';
+import { redactMqttUsername, type Principal } from '../auth/index.js';
 import { GatehouseError } from '../core/index.js';
 import { ReasonCode } from '../mqtt/index.js';
 import type { RetainedMessage, StoredMessage } from '../store/index.js';
@@ -135,7 +135,8 @@ function clientInfo(connection: Connection): ClientInfo {
     keepAlive: connection.keepAlive,
     cleanStart: connection.cleanStart,
     sessionExpiryInterval: session?.expiryInterval ?? 0,
-    ...(connection.username === undefined ? {} : { username: connection.username }),
+    // A custom-authorizer username carries the token itself: show its shape, not the credential.
+    ...(connection.username === undefined ? {} : { username: redactMqttUsername(connection.username) }),
     ...(connection.principal === undefined ? {} : { principal: clientPrincipal(connection.principal) }),
     subscriptions: session?.subscriptions.size ?? 0,
     inflight: session?.inflight.size ?? 0,
