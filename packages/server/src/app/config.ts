@@ -79,6 +79,11 @@ export async function loadConfig(inputs: ConfigInputs = {}): Promise<LoadedConfi
     ...config,
     store: { ...config.store, path: config.store.path === ':memory:' ? config.store.path : resolve(cwd, config.store.path) },
     tls: { ...config.tls, ca: resolve(cwd, config.tls.ca), cert: resolve(cwd, config.tls.cert), key: resolve(cwd, config.tls.key) },
+    auth: {
+      ...config.auth,
+      ...(config.auth.passwordsFile === undefined ? {} : { passwordsFile: resolve(cwd, config.auth.passwordsFile) }),
+      authorizers: config.auth.authorizers.map((authorizer) => ({ ...authorizer, keysFile: resolve(cwd, authorizer.keysFile) })),
+    },
   };
 
   const explicitPorts = new Set<ListenerName>(listenerNames.filter((name) => origins.has(`listeners.${name}.port`)));
