@@ -1,8 +1,9 @@
-/** The `gatehouse` command line: `serve`, `config check`, and the admin commands from cli/. */
+/** The `gatehouse` command line: `serve`, `config check`, `passwd`, and the admin commands from cli/. */
 import { Command, InvalidArgumentError, type CommanderError } from 'commander';
 import { registerAdminCommands } from '../cli/index.js';
 import { createLogger, GatehouseError } from '../core/index.js';
 import { configToYaml, loadConfig, type ConfigInputs } from './config.js';
+import { registerPasswdCommands } from './passwd-command.js';
 import { startGatehouse, type RunningGatehouse } from './serve.js';
 import { version } from './version.js';
 
@@ -91,6 +92,7 @@ export function buildProgram(): Command {
     .exitOverride((error: CommanderError) => process.exit(error.exitCode === 0 ? 0 : 2))
     .action((flags: ConfigFlags) => checkConfig(flags).catch(reportFailure));
 
+  registerPasswdCommands(program, reportFailure);
   registerAdminCommands(program);
   return program;
 }
