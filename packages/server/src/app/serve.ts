@@ -13,6 +13,7 @@ import { listenServer, listenTcp, listenTls, listenWebSocket, stopListening, typ
 import { startFleetProvisioning } from '../services/index.js';
 import { renderBanner } from './banner.js';
 import { createConnectAuth } from './connect-auth.js';
+import { createCredentialMethods } from './credential-methods.js';
 import type { GatehouseConfig, ListenerName } from './config.js';
 import { createIdentityStore, createStore } from './create-store.js';
 import { dialableHost, endpointUrl, removeEndpoints, writeEndpoints, type Endpoints } from './endpoints.js';
@@ -86,7 +87,9 @@ export async function startGatehouse(config: GatehouseConfig, options: StartOpti
     }
 
     const sigv4 = createSigV4Authenticator({ identity, logger: logger.child({ component: 'auth' }), secrets: [firstRun.credentialsSecret] });
-    const connect = createConnectAuth({ config, identity, logger, methods: [sigv4] });
+    // Tokens and passwords come after SigV4: each defers unless its own credential is present.
+    const credentialMethods = await createCredentialMethods(config, logger);
+    const connect = createConnectAuth({ config, identity, logger, methods: [sigv4, ...credentialMethods] });
     const hooks: BrokerHooks = { ...options.hooks, connect: [...(options.hooks?.connect ?? []), ...connect] };
     const broker = new Broker({
       store,
