@@ -6,6 +6,7 @@ export { ensureLocalPki, loadCa, localPkiPaths, readCaKey, serverAltNames, type 
 export { issueClientCertificate, issueLeafCertificate, type IssuedCertificate, type IssueLeafOptions } from './issue-certificate.js';
 export { decryptPrivateKey, encryptPrivateKey, isEncryptedPrivateKey, readKeySecret } from './key-encryption.js';
 export { caFromPem, type CertificateAuthority } from './certificate-authority.js';
+export { gatehouseCaRecord } from './gatehouse-ca-record.js';
 export { certificateChainPem, createIntermediateCa, type IntermediateCa } from './intermediate-ca.js';
 export { parseCsr, verifyCsr, type CsrKeyInfo, type ParsedCsr } from './csr.js';
 export { signDeviceCertificate, type SignDeviceCertificateOptions, type SignedDeviceCertificate } from './sign-device-certificate.js';

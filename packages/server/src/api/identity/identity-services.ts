@@ -1,7 +1,7 @@
 /** What the identity routes need from the composition root: the store, the token key, the CA and settings. */
 import type { TokenSigningKey } from '../../auth/index.js';
 import type { CertificateAuthority } from '../../pki/index.js';
-import type { CaRecord, IdentityStore } from '../../store/index.js';
+import type { IdentityStore } from '../../store/index.js';
 
 /** The agent-facing URLs, known once the listeners are up. */
 export interface AgentEndpoints {
@@ -36,22 +36,5 @@ export interface IdentityServices {
   readonly now?: () => Date;
 }
 
-/**
- * The registry record of Gatehouse's own CA for a tenant.
- *
- * @example
- * if (!(await store.getCa('default', ca.id))) await store.putCa(gatehouseCaRecord(ca, 'default', Date.now()));
- */
-export function gatehouseCaRecord(ca: CertificateAuthority, tenant: string, now: number): CaRecord {
-  return {
-    id: ca.id,
-    tenant,
-    certificatePem: ca.certificatePem,
-    kind: 'gatehouse',
-    status: 'ACTIVE',
-    autoRegistration: false,
-    createdAt: now,
-    subject: ca.certificate.subject,
-    notAfter: ca.certificate.notAfter.getTime(),
-  };
-}
+/** Kept here for the API's importers; it lives in pki/ so fleet provisioning writes the same record. */
+export { gatehouseCaRecord } from '../../pki/index.js';

@@ -13,8 +13,8 @@
 import type { TokenSigningKey } from '../../auth/index.js';
 import type { BrokerPort, InternalMessage, MessageOrigin } from '../../broker/index.js';
 import { GatehouseError, type Logger } from '../../core/index.js';
-import { createDeviceKey, PkiError, signDeviceCertificate, verifyCsr, type CertificateAuthority, type ParsedCsr } from '../../pki/index.js';
-import type { CaRecord, CertificateRecord, IdentityStore } from '../../store/index.js';
+import { createDeviceKey, gatehouseCaRecord, PkiError, signDeviceCertificate, verifyCsr, type CertificateAuthority, type ParsedCsr } from '../../pki/index.js';
+import type { CertificateRecord, IdentityStore } from '../../store/index.js';
 import { applyProvisioningPlan } from './apply-plan.js';
 import {
   parseCreateFromCsrRequest, parseCreateKeysRequest, parseRegisterThingRequest,
@@ -199,7 +199,7 @@ class FleetProvisioningService implements FleetProvisioning {
     await this.#options.identity.transaction(async (tx) => {
       // The certificate authenticator wants the issuing CA registered with the certificate's tenant,
       // and the sweep finds tenants by it.
-      if ((await tx.getCa(caller.tenant, ca.id)) === undefined) await tx.putCa(tenantCaRecord(ca, caller.tenant, at));
+      if ((await tx.getCa(caller.tenant, ca.id)) === undefined) await tx.putCa(gatehouseCaRecord(ca, caller.tenant, at));
       await tx.putCertificate(record);
     });
     const certificateOwnershipToken = await mintOwnershipToken(this.#options.signingKey, { certificateId: signed.id, tenant: caller.tenant, now });
@@ -295,19 +295,4 @@ interface Caller {
   readonly clientId: string;
   readonly tenant: string;
   readonly certificateId: string;
-}
-
-/** Gatehouse's CA as a tenant's registry holds it (what the admin API writes for registration, too). */
-function tenantCaRecord(ca: CertificateAuthority, tenant: string, now: number): CaRecord {
-  return {
-    id: ca.id,
-    tenant,
-    certificatePem: ca.certificatePem,
-    kind: 'gatehouse',
-    status: 'ACTIVE',
-    autoRegistration: false,
-    createdAt: now,
-    subject: ca.certificate.subject,
-    notAfter: ca.certificate.notAfter.getTime(),
-  };
 }
