@@ -420,6 +420,37 @@ describe('customer CAs', () => {
   });
 });
 
+describe('admin API answers for mistakes', () => {
+  test('unknown ids, malformed PEM, unknown template, PEM CRL', async () => {
+    const missing = '0'.repeat(64);
+    for (const verb of ['revoke', 'deactivate', 'activate']) {
+      const answer = await admin(`/v1/certificates/${missing}/${verb}`, { method: 'POST' });
+      assert.deepEqual(answer.body, { code: 'NOT_FOUND', message: `Certificate "${missing}" was not found` });
+    }
+    assert.equal((await admin(`/v1/cas/${missing}`)).status, 404);
+    assert.equal((await admin(`/v1/cas/${missing}/deactivate`, { method: 'POST' })).status, 404);
+    assert.equal((await admin('/v1/certificates/not-an-id/revoke', { method: 'POST' })).status, 400);
+    await unchanged(async () => {
+      const garbage = await admin('/v1/cas', { body: { caCertificatePem: 'not a pem', verificationCertificatePem: 'nor this' } });
+      assert.deepEqual(garbage.body, { code: 'CA_REGISTRATION_INVALID', message: 'Cannot register the CA: the CA certificate is not a valid PEM certificate' });
+      const customer = await makeRootCa('Templated CA');
+      const code = String((await admin('/v1/cas/registration-code')).body['registrationCode']);
+      const proof = await issueLeafCertificate({ caCertPem: customer.certificatePem, caKeyPem: customer.privateKeyPem, commonName: code, days: 1, usage: 'client' });
+      const template = await admin('/v1/cas', { body: { caCertificatePem: customer.certificatePem, verificationCertificatePem: proof.certPem, autoRegistration: true, provisioningTemplate: 'no-such-template' } });
+      assert.deepEqual(template.body, { code: 'NOT_FOUND', message: 'Provisioning template "no-such-template" was not found' });
+      const own = await admin('/v1/cas', { body: { caCertificatePem: gh.caPem, verificationCertificatePem: proof.certPem } });
+      assert.equal(own.status, 400, 'no proof for the local CA without its key');
+      const notPem = await admin('/v1/certificates', { body: { certificatePem: 'nope' } });
+      assert.deepEqual(notPem.body, { code: 'CERTIFICATE_REJECTED', message: 'Cannot register the certificate: it is not a valid PEM certificate' });
+    });
+    const pem = await fetch(`${gh.urls.admin}/v1/cas/${gatehouseCaId}/crl?format=pem`, { headers: { authorization: `Bearer ${gh.adminKey}` } });
+    assert.equal(pem.headers.get('content-type'), 'application/x-pem-file');
+    assert.match(await pem.text(), /^-----BEGIN X509 CRL-----\n[\s\S]+-----END X509 CRL-----\n$/);
+    const keyless = await fetch(`${gh.urls.admin}/v1/cas/${gatehouseCaId}/crl`);
+    assert.equal(keyless.status, 401, 'the admin copy needs the key; the agent port has the public one');
+  });
+});
+
 describe('the CRL', () => {
   test('is public on the agent-facing port, parses with openssl, and lists the revoked serial', async () => {
     const agent = await onboard('crl-revoked');

@@ -64,7 +64,9 @@ async function buildCrl(services: IdentityServices, ca: CertificateAuthority): P
   const revoked = new Map<string, RevokedEntry>();
   for (const entry of lists.flat()) revoked.set(entry.serialNumber, { serialNumber: entry.serialNumber, revokedAt: new Date(entry.revokedAt) });
   const now = services.now?.() ?? new Date();
-  const pem = await createCrl({ ca, revoked: [...revoked.values()], thisUpdate: now, nextUpdate: new Date(now.getTime() + crlLifetimeMs) });
+  const signed = await createCrl({ ca, revoked: [...revoked.values()], thisUpdate: now, nextUpdate: new Date(now.getTime() + crlLifetimeMs) });
+  // A PEM file ends with a newline (RFC 7468 text, and `>> bundle.pem` stays well-formed).
+  const pem = signed.endsWith('\n') ? signed : `${signed}\n`;
   return { pem, der: pemBody(pem) };
 }
 
