@@ -10,7 +10,7 @@ import { createLogger, type Logger } from '../core/index.js';
 import { loadCa, readKeySecret } from '../pki/index.js';
 import type { BrokerStore, IdentityStoreBackend } from '../store/index.js';
 import { listenServer, listenTcp, listenTls, listenWebSocket, stopListening, type ListenAddress, type ListenerHandle } from '../transport/index.js';
-import { startFleetProvisioning } from '../services/index.js';
+import { createJitpProvisioner, startFleetProvisioning } from '../services/index.js';
 import { renderBanner } from './banner.js';
 import { createConnectAuth } from './connect-auth.js';
 import { createCredentialMethods } from './credential-methods.js';
@@ -89,7 +89,7 @@ export async function startGatehouse(config: GatehouseConfig, options: StartOpti
     const sigv4 = createSigV4Authenticator({ identity, logger: logger.child({ component: 'auth' }), secrets: [firstRun.credentialsSecret] });
     // Tokens and passwords come after SigV4: each defers unless its own credential is present.
     const credentialMethods = await createCredentialMethods(config, logger);
-    const connect = createConnectAuth({ config, identity, logger, methods: [sigv4, ...credentialMethods] });
+    const connect = createConnectAuth({ config, identity, logger, methods: [sigv4, ...credentialMethods], provisionUnknown: createJitpProvisioner({ identity, logger }) });
     const hooks: BrokerHooks = { ...options.hooks, connect: [...(options.hooks?.connect ?? []), ...connect] };
     const broker = new Broker({
       store,
