@@ -78,6 +78,12 @@ export interface CertificatePage {
   readonly nextCursor?: string;
 }
 
+/** Where `listCertificateChanges` resumes within the `since` millisecond. */
+export interface CertificateChangesOptions {
+  /** Id of the last record already read at `since`; records at `since` with this id or a smaller one are skipped. */
+  readonly afterId?: string;
+}
+
 /** What the store remembers of a minted registration token (the JWS itself is never stored). */
 export interface RegistrationTokenRecord {
   /** The token's `jti` claim. */
@@ -218,6 +224,18 @@ export interface IdentityStore {
   listCertificates(tenant: string, query: CertificateQuery): Promise<CertificatePage>;
   /** The revoked certificates one CA of the tenant issued, ordered by serial number, for its CRL. */
   listRevoked(tenant: string, caId: string): Promise<RevokedEntry[]>;
+  /**
+   * The change feed of certificates, every tenant's: records with `updatedAt >= since`, ordered by
+   * `updatedAt` then id, at most `limit` (1 to 1000). A new record carries its own `updatedAt` and
+   * `setCertificateStatus` and `setCertificateThing` set it, so a reader that remembers where it stopped
+   * sees every status change; a deleted record simply drops out. With `afterId`, records at exactly `since` come only when their id
+   * is greater: pass the last record of a full page to read on after it, however many share its time.
+   *
+   * @example
+   * const changed = await identity.listCertificateChanges(Date.now() - 5_000, 1000);
+   * const next = await identity.listCertificateChanges(changed.at(-1)!.updatedAt, 1000, { afterId: changed.at(-1)!.id });
+   */
+  listCertificateChanges(since: number, limit: number, options?: CertificateChangesOptions): Promise<CertificateRecord[]>;
 
   /** Remembers a minted token; a jti already recorded is a CONFLICT. */
   recordToken(token: RegistrationTokenRecord): Promise<void>;

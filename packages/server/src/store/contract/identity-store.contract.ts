@@ -6,6 +6,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { CertificateRecord, IdentityStoreBackend } from '../identity-ports.js';
 import { ca, certificate, fingerprint, T0, template } from './identity-fixtures.js';
+import { runCertificateChangeCases } from './identity-certificate-changes.contract.js';
 import { runRegistryCases } from './identity-registry.contract.js';
 
 export interface IdentityStoreHarness {
@@ -349,5 +350,6 @@ export function runIdentityStoreContract(name: string, makeStore: () => Promise<
       }));
 
     runRegistryCases(withStore);
+    runCertificateChangeCases(withStore);
   });
 }

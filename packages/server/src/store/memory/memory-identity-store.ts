@@ -6,6 +6,7 @@ import { GatehouseError } from '../../core/index.js';
 import type {
   CaRecord,
   CaStatus,
+  CertificateChangesOptions,
   CertificatePage,
   CertificateQuery,
   CertificateRecord,
@@ -172,6 +173,19 @@ export class MemoryIdentityStore implements IdentityStoreBackend {
         .filter((record) => record.tenant === tenant && record.caId === caId && record.status === 'REVOKED')
         .map((record) => ({ serialNumber: record.serialNumber, revokedAt: record.revokedAt ?? record.updatedAt }))
         .sort((a, b) => compareText(a.serialNumber, b.serialNumber)),
+    );
+  }
+
+  /** Scans every record (this backend keeps no index on `updatedAt`), then sorts only the changed ones. */
+  async listCertificateChanges(since: number, limit: number, options: CertificateChangesOptions = {}): Promise<CertificateRecord[]> {
+    checkPageLimit(limit);
+    const { afterId } = options;
+    return this.#run(() =>
+      [...this.tables.certificates.values()]
+        .filter((record) => record.updatedAt > since || (record.updatedAt === since && (afterId === undefined || record.id > afterId)))
+        .sort((a, b) => a.updatedAt - b.updatedAt || compareText(a.id, b.id))
+        .slice(0, limit)
+        .map((record) => ({ ...record })),
     );
   }
 

@@ -5,6 +5,7 @@ import type { SqlDialectName } from '../sql/schema.js';
 import { initialMigration } from './0001-initial.js';
 import { identityMigration } from './0002-identity.js';
 import { registryMigration } from './0003-registry.js';
+import { certificateChangesMigration } from './0004-certificate-changes.js';
 
 /** Our own bookkeeping tables, so a database shared with another Kysely app keeps the two apart. */
 const MIGRATION_TABLE = 'gatehouse_migration';
@@ -16,6 +17,7 @@ export function brokerStoreMigrations(dialect: SqlDialectName): Record<string, M
     '0001-initial': initialMigration(dialect),
     '0002-identity': identityMigration(dialect),
     '0003-registry': registryMigration(dialect),
+    '0004-certificate-changes': certificateChangesMigration(),
   };
 }
 

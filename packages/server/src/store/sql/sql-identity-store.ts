@@ -11,6 +11,7 @@ import {
   tokenConflict,
   type CaRecord,
   type CaStatus,
+  type CertificateChangesOptions,
   type CertificatePage,
   type CertificateQuery,
   type CertificateRecord,
@@ -195,6 +196,19 @@ export class SqlIdentityStore implements IdentityStoreBackend {
       const items = rows.slice(0, query.limit).map(certificateFromRow);
       const last = items.at(-1);
       return rows.length > query.limit && last !== undefined ? { items, nextCursor: last.id } : { items };
+    });
+  }
+
+  async listCertificateChanges(since: number, limit: number, options: CertificateChangesOptions = {}): Promise<CertificateRecord[]> {
+    checkPageLimit(limit);
+    const { afterId } = options;
+    return this.#query('list certificate changes', async (db) => {
+      // The plain range bound walks the (updated_at, id) index of migration 0004 on both dialects; the
+      // cursor test only filters within it. The index's order is the page's order: ids are bytewise.
+      let select = db.selectFrom('device_certificates').selectAll().where('updated_at', '>=', since);
+      if (afterId !== undefined) select = select.where((eb) => eb.or([eb('updated_at', '>', since), eb('id', '>', afterId)]));
+      const rows = await select.orderBy('updated_at').orderBy('id').limit(limit).execute();
+      return rows.map(certificateFromRow);
     });
   }
 
