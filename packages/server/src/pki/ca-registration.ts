@@ -5,6 +5,7 @@
 import { randomBytes, X509Certificate as NodeCertificate } from 'node:crypto';
 import { certificateId } from './certificate-id.js';
 import { PkiError } from './pki-error.js';
+import { distinguishedNameText } from './subject-text.js';
 import { x509 } from './x509-crypto.js';
 
 /**
@@ -63,7 +64,7 @@ export function verifyCaRegistration(options: {
   }
   return {
     caId: certificateId(ca.raw),
-    subject: ca.subject.replace(/\n/g, ', '),
+    subject: distinguishedNameText(ca.subject),
     notBefore: new Date(ca.validFrom),
     notAfter: new Date(ca.validTo),
     caCertificatePem: ca.toString(),

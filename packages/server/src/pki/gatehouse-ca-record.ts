@@ -1,5 +1,7 @@
 /** The registry record of Gatehouse's own CA for a tenant: registration and fleet provisioning write it. */
+import { X509Certificate } from 'node:crypto';
 import type { CaRecord } from '../store/index.js';
+import { distinguishedNameText } from './subject-text.js';
 import type { CertificateAuthority } from './certificate-authority.js';
 
 /**
@@ -18,7 +20,7 @@ export function gatehouseCaRecord(ca: CertificateAuthority, tenant: string, now:
     status: 'ACTIVE',
     autoRegistration: false,
     createdAt: now,
-    subject: ca.certificate.subject,
+    subject: distinguishedNameText(new X509Certificate(ca.certificatePem).subject),
     notAfter: ca.certificate.notAfter.getTime(),
   };
 }

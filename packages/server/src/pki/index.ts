@@ -16,3 +16,4 @@ export { verifyChain, type ChainFailure, type ChainRefusal, type ChainVerdict } 
 export { registrationCode, verifyCaRegistration, type VerifiedCaRegistration } from './ca-registration.js';
 export { createCrl, type RevokedEntry } from './crl.js';
 export { PkiError, type PkiErrorCode } from './pki-error.js';
+export { distinguishedNameText } from './subject-text.js';

@@ -4,7 +4,7 @@
  */
 import { X509Certificate } from 'node:crypto';
 import { GatehouseError } from '../../core/index.js';
-import { certificateId } from '../../pki/index.js';
+import { certificateId, distinguishedNameText } from '../../pki/index.js';
 import type { CaRecord, CertificateRecord } from '../../store/index.js';
 import type { CertificateRegistrationRequest } from './ca-schemas.js';
 import type { IdentityServices } from './identity-services.js';
@@ -40,7 +40,7 @@ export async function registerCertificate(services: IdentityServices, request: C
     certificatePem: leaf.toString(),
     caId: ca.id,
     serialNumber: leaf.serialNumber.toLowerCase(),
-    subject: leaf.subject.replace(/\n/g, ', '),
+    subject: distinguishedNameText(leaf.subject),
     notBefore: Date.parse(leaf.validFrom),
     notAfter: Date.parse(leaf.validTo),
     issuedBy: ca.kind === 'customer' ? 'customer-ca' : 'gatehouse',

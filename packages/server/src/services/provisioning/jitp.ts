@@ -5,6 +5,7 @@
  */
 import { X509Certificate } from 'node:crypto';
 import { GatehouseError, type Logger } from '../../core/index.js';
+import { distinguishedNameText } from '../../pki/index.js';
 import type { CaRecord, CertificateRecord, IdentityStore } from '../../store/index.js';
 import { applyProvisioningPlan } from './apply-plan.js';
 import { subjectParameters } from './subject-parameters.js';
@@ -71,7 +72,7 @@ export function createJitpProvisioner(options: JitpProvisionerOptions): JitpProv
       certificatePem: leaf.toString(),
       caId: ca.id,
       serialNumber: leaf.serialNumber.toLowerCase(),
-      subject: leaf.subject.replace(/\n/g, ', '),
+      subject: distinguishedNameText(leaf.subject),
       notBefore,
       notAfter,
       issuedBy: 'jitp',
@@ -95,7 +96,7 @@ export function createJitpProvisioner(options: JitpProvisionerOptions): JitpProv
  * registered by several tenants, all with auto-registration, is ambiguous and provisions nothing.
  */
 async function findIssuer(identity: IdentityStore, leaf: X509Certificate, now: number, refuse: (reason: string) => void): Promise<CaRecord | undefined> {
-  const candidates = (await identity.findCasBySubject(leaf.issuer.replace(/\n/g, ', ')))
+  const candidates = (await identity.findCasBySubject(distinguishedNameText(leaf.issuer)))
     .filter((ca) => ca.status === 'ACTIVE' && ca.autoRegistration && ca.provisioningTemplate !== undefined && ca.notAfter > now)
     .filter((ca) => signedBy(leaf, ca.certificatePem));
   if (candidates.length > 1) {
