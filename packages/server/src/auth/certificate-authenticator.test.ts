@@ -56,7 +56,7 @@ describe('createCertificateAuthenticator', () => {
   it('allows an ACTIVE certificate with its principal', async () => {
     assert.deepEqual(await check(), {
       kind: 'allow',
-      principal: { kind: 'certificate', tenant: 'acme', thingName: 'agent-7', certificateId: record.id, clientId: 'client-7', sourceIp: '203.0.113.9', attributes: {} },
+      principal: { kind: 'certificate', tenant: 'acme', thingName: 'agent-7', certificateId: record.id, certificateNotAfter: record.notAfter, clientId: 'client-7', sourceIp: '203.0.113.9', attributes: {} },
     });
   });
 

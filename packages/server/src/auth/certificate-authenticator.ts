@@ -92,6 +92,7 @@ async function decide(options: CertificateAuthenticatorOptions, event: Certifica
       tenant: record.tenant,
       ...(record.thing === undefined ? {} : { thingName: record.thing }),
       certificateId: id,
+      certificateNotAfter: record.notAfter,
       clientId: event.clientId,
       sourceIp: event.peer.remoteAddress,
       attributes: {},

@@ -23,6 +23,11 @@ export interface Principal {
   readonly thingName?: string;
   /** SHA-256 fingerprint of the certificate behind the credential (mTLS, or SigV4 credentials traded for one). */
   readonly certificateId?: string;
+  /**
+   * Epoch ms when that certificate expires, as its registry record says; the certificate re-check
+   * closes the connection then, since nothing in the store changes when a certificate expires.
+   */
+  readonly certificateNotAfter?: number;
   /** The MQTT client id of the connection ('' before CONNECT, e.g. for HTTP requests). */
   readonly clientId: string;
   /** Source address after the PROXY protocol, for `aws:SourceIp` conditions and logs. */

@@ -60,7 +60,7 @@ describe('createSigV4Authenticator', () => {
     assert.deepEqual(await check(signedPeer()), {
       kind: 'allow',
       principal: {
-        kind: 'sigv4', tenant: 'acme', thingName: 'agent-7', certificateId, clientId: 'client-7', sourceIp: '203.0.113.9', attributes: { roleAlias: 'agent-role' },
+        kind: 'sigv4', tenant: 'acme', thingName: 'agent-7', certificateId, certificateNotAfter: record().notAfter, clientId: 'client-7', sourceIp: '203.0.113.9', attributes: { roleAlias: 'agent-role' },
       },
     });
   });

@@ -64,6 +64,7 @@ export function createSigV4Authenticator(options: SigV4AuthenticatorOptions): (e
     }
 
     const { tenant, thing, certificateId } = resolved.principal;
+    let certificateNotAfter: number;
     try {
       const record = await options.identity.getCertificate(certificateId);
       const problem = record === undefined
@@ -71,9 +72,10 @@ export function createSigV4Authenticator(options: SigV4AuthenticatorOptions): (e
         : record.tenant !== tenant ? 'belongs to another tenant'
           : record.status !== 'ACTIVE' ? `is ${record.status}`
             : checkValidity(record, at) === undefined ? undefined : 'is outside its validity';
-      if (problem !== undefined) {
-        return refuse(options, event, `Cannot authenticate with SigV4: the certificate ${certificateId.slice(0, 12)} the credentials were issued for ${problem}`);
+      if (record === undefined || problem !== undefined) {
+        return refuse(options, event, `Cannot authenticate with SigV4: the certificate ${certificateId.slice(0, 12)} the credentials were issued for ${problem ?? 'is no longer registered'}`);
       }
+      certificateNotAfter = record.notAfter;
     } catch (error) {
       options.logger.warn({ clientId: event.clientId, certificateId, err: error instanceof Error ? error.message : String(error) }, 'cannot check the certificate behind SigV4 credentials');
       return denyDecision(ReasonCode.ServerUnavailable, 'Cannot authenticate with SigV4 now: the identity store is unavailable');
@@ -86,6 +88,7 @@ export function createSigV4Authenticator(options: SigV4AuthenticatorOptions): (e
         tenant,
         ...(thing === '' ? {} : { thingName: thing }),
         certificateId,
+        certificateNotAfter,
         clientId: event.clientId,
         sourceIp: event.peer.remoteAddress,
         attributes: { roleAlias: resolved.roleAlias },
