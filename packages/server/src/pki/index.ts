@@ -2,7 +2,7 @@
  * PKI: the first-run local CA and server certificate, CA keys at rest, intermediates, CSR checks and
  * device certificates, chain checks, customer CA registration and CRLs. Pure operations: no storage.
  */
-export { ensureLocalPki, loadCa, localPkiPaths, readCaKey, serverAltNames, type LocalPki, type LocalPkiPaths } from './local-pki.js';
+export { ensureLocalPki, loadCa, loadSigningCa, localPkiPaths, readCaKey, serverAltNames, type GatehouseCas, type LocalPki, type LocalPkiPaths } from './local-pki.js';
 export { issueClientCertificate, issueLeafCertificate, type IssuedCertificate, type IssueLeafOptions } from './issue-certificate.js';
 export { decryptPrivateKey, encryptPrivateKey, isEncryptedPrivateKey, readKeySecret } from './key-encryption.js';
 export { caFromPem, type CertificateAuthority } from './certificate-authority.js';

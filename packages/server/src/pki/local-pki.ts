@@ -1,12 +1,17 @@
-/** The first-run local PKI: a CA and a server certificate in `<home>/pki`, created only when missing. */
+/**
+ * The first-run local PKI in `<home>/pki`, created only when missing: a root CA, a server certificate,
+ * and optionally an intermediate CA that signs device certificates in the root's place.
+ */
 import { X509Certificate } from 'node:crypto';
-import { chmod, mkdir, readFile, rename, unlink, writeFile } from 'node:fs/promises';
+import { mkdir, writeFile } from 'node:fs/promises';
 import { isIP } from 'node:net';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { caFromPem, type CertificateAuthority } from './certificate-authority.js';
+import { certificateChainPem } from './intermediate-ca.js';
 import { issueLeafCertificate } from './issue-certificate.js';
-import { decryptPrivateKey, encryptPrivateKey } from './key-encryption.js';
+import { ensureIntermediateFiles, loadIntermediateFiles, type IntermediateFiles } from './local-intermediate.js';
+import { encryptPlainKeyFile, readIfExists, readKeyFile, writeKeyFile, writeSecret } from './local-pki-files.js';
 import { PkiError } from './pki-error.js';
 import { daysFromNow, ecP256, exportPrivateKeyPem, generateKeyPair, randomSerialNumber, x509 } from './x509-crypto.js';
 
@@ -22,6 +27,10 @@ export interface LocalPkiPaths {
   readonly caKeyEncrypted: string;
   readonly cert: string;
   readonly key: string;
+  /** The intermediate CA (`pki.intermediate`), signed by the root; its key beside it, plain or encrypted like the root's. */
+  readonly intermediate: string;
+  readonly intermediateKey: string;
+  readonly intermediateKeyEncrypted: string;
 }
 
 export interface LocalPki extends LocalPkiPaths {
@@ -33,10 +42,26 @@ export interface LocalPki extends LocalPkiPaths {
   readonly caKeyIsEncrypted: boolean;
   /** True when this call encrypted an existing plain `ca.key` and removed it. */
   readonly migratedCaKey: boolean;
+  /** True when this call made a new intermediate CA (first run with `intermediate`, a new root, or renewal). */
+  readonly createdIntermediate: boolean;
 }
 
 export function localPkiPaths(dir: string): LocalPkiPaths {
-  return { dir, ca: join(dir, 'ca.pem'), caKey: join(dir, 'ca.key'), caKeyEncrypted: join(dir, 'ca.key.enc'), cert: join(dir, 'server.pem'), key: join(dir, 'server.key') };
+  return {
+    dir,
+    ca: join(dir, 'ca.pem'),
+    caKey: join(dir, 'ca.key'),
+    caKeyEncrypted: join(dir, 'ca.key.enc'),
+    cert: join(dir, 'server.pem'),
+    key: join(dir, 'server.key'),
+    intermediate: join(dir, 'intermediate.pem'),
+    intermediateKey: join(dir, 'intermediate.key'),
+    intermediateKeyEncrypted: join(dir, 'intermediate.key.enc'),
+  };
+}
+
+function intermediateFiles(paths: LocalPkiPaths): IntermediateFiles {
+  return { cert: paths.intermediate, key: { plain: paths.intermediateKey, encrypted: paths.intermediateKeyEncrypted } };
 }
 
 /** Names every local server certificate carries, plus the configured ones, without duplicates. */
@@ -52,11 +77,15 @@ export function serverAltNames(extra: readonly string[] = []): string[] {
  * plain `ca.key` left from an earlier run is encrypted and then removed. Without it, an encrypted
  * key is refused with a message saying to configure the secret.
  *
+ * With `intermediate`, it also keeps an intermediate CA signed by the root in `intermediate.pem`
+ * (key kept as the root's is), made when missing, when the root is new, and 30 days before it ends.
+ * The server certificate stays signed by the root, which is what agents trust.
+ *
  * @example
- * const pki = await ensureLocalPki({ dir: '/var/lib/gatehouse/pki', hostnames: ['mqtt.example.com'], keySecret });
+ * const pki = await ensureLocalPki({ dir: '/var/lib/gatehouse/pki', hostnames: ['mqtt.example.com'], keySecret, intermediate: true });
  * if (pki.createdCa) console.log(`New CA at ${pki.ca}`);
  */
-export async function ensureLocalPki(options: { dir: string; hostnames?: readonly string[]; keySecret?: string | undefined }): Promise<LocalPki> {
+export async function ensureLocalPki(options: { dir: string; hostnames?: readonly string[]; keySecret?: string | undefined; intermediate?: boolean }): Promise<LocalPki> {
   const paths = localPkiPaths(options.dir);
   const { keySecret } = options;
   await mkdir(paths.dir, { recursive: true, mode: 0o700 });
@@ -69,14 +98,16 @@ export async function ensureLocalPki(options: { dir: string; hostnames?: readonl
   if (caCertPem === undefined || caKeyPem === undefined) {
     ({ caCertPem, caKeyPem } = await createCa());
     // Key first: a CA certificate without its key would be kept on the next run and be useless.
-    if (keySecret === undefined) await writeSecret(paths.caKey, caKeyPem);
-    else await writeSecret(paths.caKeyEncrypted, await encryptPrivateKey(caKeyPem, keySecret));
+    await writeKeyFile(caKeyFiles(paths), caKeyPem, keySecret);
     await writeFile(paths.ca, caCertPem, { mode: 0o644 });
     createdCa = true;
-  } else if (keySecret !== undefined && (await readIfExists(paths.caKey)) !== undefined) {
-    await migrateCaKey(paths, keySecret);
-    migratedCaKey = true;
+  } else if (keySecret !== undefined) {
+    migratedCaKey = await encryptPlainKeyFile(caKeyFiles(paths), keySecret);
   }
+  // An intermediate key left plain by a run without a secret is encrypted too, even with the option off.
+  if (keySecret !== undefined) await encryptPlainKeyFile(intermediateFiles(paths).key, keySecret);
+  const createdIntermediate = options.intermediate === true &&
+    (await ensureIntermediateFiles({ files: intermediateFiles(paths), root: await caFromPem({ certificatePem: caCertPem, privateKeyPem: caKeyPem }), keySecret }));
 
   const serverPem = await readIfExists(paths.cert);
   const serverKey = await readIfExists(paths.key);
@@ -88,7 +119,7 @@ export async function ensureLocalPki(options: { dir: string; hostnames?: readonl
     createdServerCert = true;
   }
   const caKeyIsEncrypted = keySecret !== undefined;
-  return { ...paths, createdCa, createdServerCert, caKeyIsEncrypted, migratedCaKey };
+  return { ...paths, createdCa, createdServerCert, caKeyIsEncrypted, migratedCaKey, createdIntermediate };
 }
 
 /**
@@ -96,14 +127,11 @@ export async function ensureLocalPki(options: { dir: string; hostnames?: readonl
  * over a plain one: the plain one is then a leftover of an interrupted migration.
  */
 export async function readCaKey(paths: LocalPkiPaths, keySecret: string | undefined): Promise<string | undefined> {
-  const encrypted = await readIfExists(paths.caKeyEncrypted);
-  if (encrypted !== undefined) {
-    if (keySecret === undefined) {
-      throw new PkiError('CA_KEY_UNREADABLE', `Cannot read the CA key ${paths.caKeyEncrypted}: it is encrypted and no key secret is configured`);
-    }
-    return decryptPrivateKey(encrypted, keySecret);
-  }
-  return readIfExists(paths.caKey);
+  return readKeyFile(caKeyFiles(paths), keySecret);
+}
+
+function caKeyFiles(paths: LocalPkiPaths): { plain: string; encrypted: string } {
+  return { plain: paths.caKey, encrypted: paths.caKeyEncrypted };
 }
 
 /**
@@ -124,19 +152,40 @@ export async function loadCa(options: { dir: string; keySecret?: string | undefi
   return caFromPem({ certificatePem, privateKeyPem });
 }
 
-/** Writes `ca.key.enc` through a temporary file, checks it decrypts, then removes the plain key. */
-async function migrateCaKey(paths: LocalPkiPaths, keySecret: string): Promise<void> {
-  const caKeyPem = await readFile(paths.caKey, 'utf8');
-  if ((await readIfExists(paths.caKeyEncrypted)) === undefined) {
-    const temporary = `${paths.caKeyEncrypted}.tmp`;
-    await writeSecret(temporary, await encryptPrivateKey(caKeyPem, keySecret));
-    await rename(temporary, paths.caKeyEncrypted);
+/** Gatehouse's own CAs as loaded for signing: which signs devices, and which CRLs this node can sign. */
+export interface GatehouseCas {
+  /** Signs device certificates: the intermediate when it is on, else the root. */
+  readonly signing: CertificateAuthority;
+  /** What agents trust for the server (`ca.pem`); it signs the server certificate and the intermediate. */
+  readonly root: CertificateAuthority;
+  /** The intermediate in `intermediate.pem`, also when it was turned off later: its devices still need its CRL. */
+  readonly intermediate?: CertificateAuthority;
+  /** Every CA above, root first: each signs its own CRL. */
+  readonly all: readonly CertificateAuthority[];
+  /** PEM of the signing CA up to the root: the intermediate then the root, or the root alone. */
+  readonly chainPem: string;
+}
+
+/**
+ * Loads the root and, when `intermediate.pem` exists, the intermediate CA in `dir`, and picks the
+ * one that signs device certificates: the intermediate when `intermediate` is true (it must exist:
+ * `ensureLocalPki` makes it), else the root. Keys are decrypted with `keySecret` as `loadCa` does.
+ *
+ * @example
+ * const cas = await loadSigningCa({ dir: '/var/lib/gatehouse/pki', keySecret, intermediate: true });
+ * const issued = await signDeviceCertificate({ ca: cas.signing, csr, commonName: 'agent-7', days: 365 });
+ * await writeFile('chain.pem', certificateChainPem([issued.certificatePem, cas.signing]));
+ */
+export async function loadSigningCa(options: { dir: string; keySecret?: string | undefined; intermediate?: boolean }): Promise<GatehouseCas> {
+  const root = await loadCa(options);
+  const paths = localPkiPaths(options.dir);
+  const intermediate = await loadIntermediateFiles(intermediateFiles(paths), options.keySecret);
+  if (options.intermediate === true && intermediate === undefined) {
+    throw new PkiError('CA_KEY_UNREADABLE', `Cannot load the intermediate CA from ${paths.dir}: intermediate.pem is missing (ensureLocalPki makes it)`);
   }
-  if ((await decryptPrivateKey(await readFile(paths.caKeyEncrypted, 'utf8'), keySecret)) !== caKeyPem) {
-    // Only reachable when both files exist and disagree: keep both for the operator to sort out.
-    throw new PkiError('CA_KEY_UNREADABLE', `Cannot migrate the CA key: ${paths.caKey} and ${paths.caKeyEncrypted} hold different keys`);
-  }
-  await unlink(paths.caKey);
+  const signing = options.intermediate === true && intermediate !== undefined ? intermediate : root;
+  const chainPem = certificateChainPem(signing === root ? [root] : [signing, root]);
+  return { signing, root, ...(intermediate === undefined ? {} : { intermediate }), all: intermediate === undefined ? [root] : [root, intermediate], chainPem };
 }
 
 async function createCa(): Promise<{ caCertPem: string; caKeyPem: string }> {
@@ -165,19 +214,4 @@ function coversNames(certPem: string, names: readonly string[]): boolean {
   } catch {
     return false;
   }
-}
-
-async function readIfExists(path: string): Promise<string | undefined> {
-  try {
-    return await readFile(path, 'utf8');
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-    throw error;
-  }
-}
-
-async function writeSecret(path: string, contents: string): Promise<void> {
-  await writeFile(path, contents, { mode: 0o600 });
-  // writeFile's mode applies only to a new file; an old one keeps its mode otherwise.
-  await chmod(path, 0o600);
 }
