@@ -14,6 +14,7 @@ export const errorCatalogue = {
   CA_REGISTRATION_INVALID: { status: 400, message: 'Cannot register the CA: {reason}' },
   CERTIFICATE_REJECTED: { status: 400, message: 'Cannot register the certificate: {reason}' },
   TEMPLATE_INVALID: { status: 400, message: 'Invalid provisioning template: {reason}' },
+  POLICY_INVALID: { status: 400, message: 'Invalid policy document: {reason}' },
   PROVISIONING_FAILED: { status: 400, message: 'Cannot provision: {reason}' },
   PAYLOAD_TOO_LARGE: { status: 413, message: 'Payload of {size} bytes exceeds the limit of {limit} bytes' },
   CONFIG_INVALID: { status: 500, message: 'Invalid configuration: {reason}' },
