@@ -1,10 +1,12 @@
 import assert from 'node:assert/strict';
 import { X509Certificate } from 'node:crypto';
-import { mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
-import { createIntermediateCa, ensureLocalPki, isEncryptedPrivateKey, loadCa, loadSigningCa, PkiError } from './index.js';
+import { createIntermediateCa, ensureLocalPki, isEncryptedPrivateKey, loadCa, loadSigningCa, PkiError, signDeviceCertificate } from './index.js';
+import { openssl, opensslCsr, scratch } from './test-fixtures.js';
+import { daysFromNow, ecP256, exportPrivateKeyPem, generateKeyPair, randomSerialNumber, x509 } from './x509-crypto.js';
 
 const secret = 'correct horse battery staple';
 
@@ -121,5 +123,62 @@ describe('the local intermediate CA', () => {
     assert.equal(newRoot.createdIntermediate, true, 'an intermediate of the old root is replaced');
     const [rootPem, intermediatePem] = await Promise.all([readFile(pki.ca, 'utf8'), readFile(pki.intermediate, 'utf8')]);
     assert.ok(issuedBy(intermediatePem, rootPem));
+  });
+
+  it('re-signs a root from before (pathLen 0) with pathLen 1, same key and subject, so openssl accepts the chain', async () => {
+    const pkiDir = await dir();
+    await mkdir(pkiDir, { mode: 0o700 });
+    const keys = await generateKeyPair();
+    const old = await x509.X509CertificateGenerator.createSelfSigned({
+      serialNumber: randomSerialNumber(),
+      name: [{ CN: ['Gatehouse local CA (old)'] }, { O: ['Gatehouse'] }],
+      notBefore: new Date(Date.now() - 60_000),
+      notAfter: daysFromNow(3650),
+      signingAlgorithm: ecP256,
+      keys,
+      extensions: [
+        new x509.BasicConstraintsExtension(true, 0, true),
+        new x509.KeyUsagesExtension(x509.KeyUsageFlags.keyCertSign | x509.KeyUsageFlags.cRLSign, true),
+        await x509.SubjectKeyIdentifierExtension.create(keys.publicKey),
+      ],
+    });
+    const oldPem = old.toString('pem');
+    await writeFile(join(pkiDir, 'ca.pem'), oldPem);
+    await writeFile(join(pkiDir, 'ca.key'), await exportPrivateKeyPem(keys.privateKey));
+    assert.equal((await ensureLocalPki({ dir: pkiDir })).createdServerCert, true, 'a server certificate from the old root');
+    const oldRoot = await loadCa({ dir: pkiDir });
+    const s = scratch();
+    try {
+      const rootDevice = await signDeviceCertificate({ ca: oldRoot, csr: opensslCsr(s, 'a', ['-algorithm', 'EC', '-pkeyopt', 'ec_paramgen_curve:P-256']).csrPem, commonName: 'before', days: 10 });
+
+      const pki = await ensureLocalPki({ dir: pkiDir, intermediate: true });
+      assert.equal(pki.createdCa, false);
+      assert.equal(pki.reissuedRoot, true);
+      const newPem = await readFile(pki.ca, 'utf8');
+      const [was, now] = [new X509Certificate(oldPem), new X509Certificate(newPem)];
+      assert.equal(now.subject, was.subject);
+      assert.ok(now.publicKey.equals(was.publicKey));
+      assert.equal(now.validTo, was.validTo);
+      assert.notEqual(now.serialNumber, was.serialNumber);
+      assert.match(openssl(['x509', '-noout', '-text', '-in', s.write('new-root.pem', newPem)]).output, /CA:TRUE, pathlen:1/);
+      assert.equal(await readFile(join(pkiDir, `ca-${oldRoot.id.slice(0, 12)}.pem`), 'utf8'), oldPem, 'the old certificate is kept');
+      assert.ok(issuedBy(rootDevice.certificatePem, newPem), 'what the old root signed verifies under the new one');
+      assert.ok(issuedBy(await readFile(pki.cert, 'utf8'), newPem));
+
+      const cas = await loadSigningCa({ dir: pkiDir, intermediate: true });
+      assert.deepEqual(cas.all.map((ca) => ca.id), [cas.root.id, oldRoot.id, cas.signing.id], 'the old root stays loaded for its CRL');
+      const leaf = await signDeviceCertificate({ ca: cas.signing, csr: opensslCsr(s, 'b', ['-algorithm', 'EC', '-pkeyopt', 'ec_paramgen_curve:P-256']).csrPem, commonName: 'after', days: 10 });
+      s.write('int.pem', cas.signing.certificatePem);
+      const verified = openssl(['verify', '-CAfile', s.path('new-root.pem'), '-untrusted', s.path('int.pem'), s.write('leaf.pem', leaf.certificatePem)]);
+      assert.equal(verified.status, 0, verified.output);
+      const underOld = openssl(['verify', '-CAfile', s.write('old-root.pem', oldPem), '-untrusted', s.path('int.pem'), s.path('leaf.pem')]);
+      assert.match(underOld.output, /path length constraint exceeded/, 'why the root is re-signed');
+
+      const again = await ensureLocalPki({ dir: pkiDir, intermediate: true });
+      assert.equal(again.reissuedRoot, false);
+      assert.equal(again.createdIntermediate, false);
+    } finally {
+      s.remove();
+    }
   });
 });

@@ -3,7 +3,7 @@
  * and optionally an intermediate CA that signs device certificates in the root's place.
  */
 import { X509Certificate } from 'node:crypto';
-import { mkdir, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
 import { isIP } from 'node:net';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
@@ -13,6 +13,7 @@ import { issueLeafCertificate } from './issue-certificate.js';
 import { ensureIntermediateFiles, loadIntermediateFiles, type IntermediateFiles } from './local-intermediate.js';
 import { encryptPlainKeyFile, readIfExists, readKeyFile, writeKeyFile, writeSecret } from './local-pki-files.js';
 import { PkiError } from './pki-error.js';
+import { reissueRootForIntermediate, rootPathLength } from './root-path-length.js';
 import { daysFromNow, ecP256, exportPrivateKeyPem, generateKeyPair, randomSerialNumber, x509 } from './x509-crypto.js';
 
 const caDays = 3650;
@@ -44,6 +45,11 @@ export interface LocalPki extends LocalPkiPaths {
   readonly migratedCaKey: boolean;
   /** True when this call made a new intermediate CA (first run with `intermediate`, a new root, or renewal). */
   readonly createdIntermediate: boolean;
+  /**
+   * True when this call re-signed `ca.pem` (same key and subject) because it said pathLen 0 and an
+   * intermediate must sit below it; the old certificate is kept as `ca-<first 12 hex of its id>.pem`.
+   */
+  readonly reissuedRoot: boolean;
 }
 
 export function localPkiPaths(dir: string): LocalPkiPaths {
@@ -79,7 +85,8 @@ export function serverAltNames(extra: readonly string[] = []): string[] {
  *
  * With `intermediate`, it also keeps an intermediate CA signed by the root in `intermediate.pem`
  * (key kept as the root's is), made when missing, when the root is new, and 30 days before it ends.
- * The server certificate stays signed by the root, which is what agents trust.
+ * A root from before (pathLen 0) is re-signed with pathLen 1 first. The server certificate stays
+ * signed by the root, which is what agents trust.
  *
  * @example
  * const pki = await ensureLocalPki({ dir: '/var/lib/gatehouse/pki', hostnames: ['mqtt.example.com'], keySecret, intermediate: true });
@@ -106,8 +113,21 @@ export async function ensureLocalPki(options: { dir: string; hostnames?: readonl
   }
   // An intermediate key left plain by a run without a secret is encrypted too, even with the option off.
   if (keySecret !== undefined) await encryptPlainKeyFile(intermediateFiles(paths).key, keySecret);
-  const createdIntermediate = options.intermediate === true &&
-    (await ensureIntermediateFiles({ files: intermediateFiles(paths), root: await caFromPem({ certificatePem: caCertPem, privateKeyPem: caKeyPem }), keySecret }));
+  let reissuedRoot = false;
+  let createdIntermediate = false;
+  if (options.intermediate === true) {
+    let root = await caFromPem({ certificatePem: caCertPem, privateKeyPem: caKeyPem });
+    const reissued = await reissueRootForIntermediate(root);
+    if (reissued !== undefined) {
+      // The old certificate stays beside it: devices it signed name its id, and its CRL is still served.
+      await writeFile(join(paths.dir, `ca-${root.id.slice(0, 12)}.pem`), caCertPem, { mode: 0o644 });
+      await writeFile(paths.ca, reissued, { mode: 0o644 });
+      caCertPem = reissued;
+      root = await caFromPem({ certificatePem: caCertPem, privateKeyPem: caKeyPem });
+      reissuedRoot = true;
+    }
+    createdIntermediate = await ensureIntermediateFiles({ files: intermediateFiles(paths), root, keySecret });
+  }
 
   const serverPem = await readIfExists(paths.cert);
   const serverKey = await readIfExists(paths.key);
@@ -119,7 +139,7 @@ export async function ensureLocalPki(options: { dir: string; hostnames?: readonl
     createdServerCert = true;
   }
   const caKeyIsEncrypted = keySecret !== undefined;
-  return { ...paths, createdCa, createdServerCert, caKeyIsEncrypted, migratedCaKey, createdIntermediate };
+  return { ...paths, createdCa, createdServerCert, caKeyIsEncrypted, migratedCaKey, createdIntermediate, reissuedRoot };
 }
 
 /**
@@ -143,13 +163,27 @@ function caKeyFiles(paths: LocalPkiPaths): { plain: string; encrypted: string } 
  * const issued = await signDeviceCertificate({ ca, csr, commonName: 'agent-7', days: 365 });
  */
 export async function loadCa(options: { dir: string; keySecret?: string | undefined }): Promise<CertificateAuthority> {
-  const paths = localPkiPaths(options.dir);
+  return caFromPem(await readRoot(localPkiPaths(options.dir), options.keySecret));
+}
+
+async function readRoot(paths: LocalPkiPaths, keySecret: string | undefined): Promise<{ certificatePem: string; privateKeyPem: string }> {
   const certificatePem = await readIfExists(paths.ca);
-  const privateKeyPem = await readCaKey(paths, options.keySecret);
+  const privateKeyPem = await readCaKey(paths, keySecret);
   if (certificatePem === undefined || privateKeyPem === undefined) {
     throw new PkiError('CA_KEY_UNREADABLE', `Cannot load the CA from ${paths.dir}: ca.pem or its key is missing`);
   }
-  return caFromPem({ certificatePem, privateKeyPem });
+  return { certificatePem, privateKeyPem };
+}
+
+/** Earlier certificates of the root's own key (`ca-<id>.pem`, left by a re-signing), loaded with that key. */
+async function loadFormerRoots(paths: LocalPkiPaths, rootKeyPem: string): Promise<CertificateAuthority[]> {
+  const names = (await readdir(paths.dir)).filter((name) => /^ca-[0-9a-f]{12}\.pem$/.test(name)).sort();
+  const loaded = await Promise.all(names.map(async (name) => {
+    const certificatePem = await readFile(join(paths.dir, name), 'utf8');
+    // Another key's certificate (an older root the operator kept) is no CA this node can sign for.
+    return caFromPem({ certificatePem, privateKeyPem: rootKeyPem }).catch(() => undefined);
+  }));
+  return loaded.filter((ca) => ca !== undefined);
 }
 
 /** Gatehouse's own CAs as loaded for signing: which signs devices, and which CRLs this node can sign. */
@@ -160,7 +194,10 @@ export interface GatehouseCas {
   readonly root: CertificateAuthority;
   /** The intermediate in `intermediate.pem`, also when it was turned off later: its devices still need its CRL. */
   readonly intermediate?: CertificateAuthority;
-  /** Every CA above, root first: each signs its own CRL. */
+  /**
+   * Every CA above, root first, with the root's earlier certificates (same key, from before a
+   * re-signing) after it: each signs its own CRL, and devices signed under each keep their CA record.
+   */
   readonly all: readonly CertificateAuthority[];
   /** PEM of the signing CA up to the root: the intermediate then the root, or the root alone. */
   readonly chainPem: string;
@@ -177,15 +214,17 @@ export interface GatehouseCas {
  * await writeFile('chain.pem', certificateChainPem([issued.certificatePem, cas.signing]));
  */
 export async function loadSigningCa(options: { dir: string; keySecret?: string | undefined; intermediate?: boolean }): Promise<GatehouseCas> {
-  const root = await loadCa(options);
   const paths = localPkiPaths(options.dir);
+  const rootFiles = await readRoot(paths, options.keySecret);
+  const root = await caFromPem(rootFiles);
+  const formerRoots = await loadFormerRoots(paths, rootFiles.privateKeyPem);
   const intermediate = await loadIntermediateFiles(intermediateFiles(paths), options.keySecret);
   if (options.intermediate === true && intermediate === undefined) {
     throw new PkiError('CA_KEY_UNREADABLE', `Cannot load the intermediate CA from ${paths.dir}: intermediate.pem is missing (ensureLocalPki makes it)`);
   }
   const signing = options.intermediate === true && intermediate !== undefined ? intermediate : root;
   const chainPem = certificateChainPem(signing === root ? [root] : [signing, root]);
-  return { signing, root, ...(intermediate === undefined ? {} : { intermediate }), all: intermediate === undefined ? [root] : [root, intermediate], chainPem };
+  return { signing, root, ...(intermediate === undefined ? {} : { intermediate }), all: [root, ...formerRoots, ...(intermediate === undefined ? [] : [intermediate])], chainPem };
 }
 
 async function createCa(): Promise<{ caCertPem: string; caKeyPem: string }> {
@@ -198,7 +237,7 @@ async function createCa(): Promise<{ caCertPem: string; caKeyPem: string }> {
     signingAlgorithm: ecP256,
     keys,
     extensions: [
-      new x509.BasicConstraintsExtension(true, 0, true),
+      new x509.BasicConstraintsExtension(true, rootPathLength, true),
       new x509.KeyUsagesExtension(x509.KeyUsageFlags.keyCertSign | x509.KeyUsageFlags.cRLSign, true),
       await x509.SubjectKeyIdentifierExtension.create(keys.publicKey),
     ],
