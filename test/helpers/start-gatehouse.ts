@@ -48,7 +48,7 @@ export interface TestGatehouse {
   readonly adminKey: string;
   /** PEM of the CA that signed the server certificate (trust it for mqtts and wss). */
   readonly caPem: string;
-  /** PEM of the CA's private key, to issue client certificates with `issueClientCertificate`. */
+  /** PEM of the CA's private key, to issue client certificates with `issueClientCertificate`; '' when it is kept encrypted (`pki.keySecretFile`). */
   readonly caKeyPem: string;
   readonly home: string;
   readonly broker: Broker;
@@ -84,7 +84,7 @@ export async function startGatehouse(options: StartGatehouseOptions = {}): Promi
     const logger = level === undefined || level === '' ? silentLogger() : createLogger({ level, destination: process.stderr });
     const running = await startServer(effective, { explicitPorts, logger, banner: false, ...(options.hooks === undefined ? {} : { hooks: options.hooks }) });
     const pki = running.firstRun.pki;
-    const [caPem, caKeyPem] = await Promise.all([readFile(effective.tls.ca, 'utf8'), pki === undefined ? '' : readFile(pki.caKey, 'utf8')]);
+    const [caPem, caKeyPem] = await Promise.all([readFile(effective.tls.ca, 'utf8'), pki === undefined || pki.caKeyIsEncrypted ? '' : readFile(pki.caKey, 'utf8')]);
     const urls = {} as Record<Listener, string>;
     const ports = {} as Record<Listener, number>;
     for (const name of listeners) {

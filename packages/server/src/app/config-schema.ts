@@ -117,7 +117,14 @@ export const ConfigSchema = Type.Object(
       },
       strict,
     ),
-    pki: Type.Object({ keySecretFile: Type.Optional(Type.String({ minLength: 1 })) }, strict),
+    pki: Type.Object(
+      {
+        keySecretFile: Type.Optional(Type.String({ minLength: 1 })),
+        /** Device certificates are signed by an intermediate CA under the local root (`pki/intermediate.pem`), made on start when missing. */
+        intermediate: Type.Boolean(),
+      },
+      strict,
+    ),
     auth: Type.Object(
       {
         /** Development users: a JSON file of `{ username, passwordHash, tenant?, thing? }` (scrypt hashes). */
@@ -165,7 +172,7 @@ export function defaultConfig(home: string): GatehouseConfig {
     features: { ...defaultFeatures },
     mqtt: {},
     identity: { defaultTenant: 'default', tokenTtlSeconds: 900, certificateDays: 365 },
-    pki: {},
+    pki: { intermediate: false },
     auth: { authorizers: [], credentials: { secretFile: join(home, 'credentials-secret') }, certificateRecheckMs: 500 },
   };
 }

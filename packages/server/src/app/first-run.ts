@@ -37,9 +37,9 @@ export interface TlsFiles {
 }
 
 /**
- * Ensures `<home>` (0700), the local PKI when the TLS settings use it (its CA key encrypted when
- * `keySecret` is given), `<home>/admin.key`, `<home>/token-signing-key.json` and the credentials secret
- * (`auth.credentials.secretFile`), all 0600.
+ * Ensures `<home>` (0700), the local PKI when the TLS settings use it (its CA keys encrypted when
+ * `keySecret` is given; an intermediate CA with `pki.intermediate`), `<home>/admin.key`,
+ * `<home>/token-signing-key.json` and the credentials secret (`auth.credentials.secretFile`), all 0600.
  *
  * @example
  * const firstRun = await prepareHome(config, { keySecret: await readKeySecret({ envVar: 'GATEHOUSE_CA_KEY_SECRET' }) });
@@ -50,7 +50,7 @@ export async function prepareHome(config: GatehouseConfig, options: { keySecret?
   const pkiDir = join(config.home, 'pki');
   const usesLocalPki =
     config.tls.ca === join(pkiDir, 'ca.pem') && config.tls.cert === join(pkiDir, 'server.pem') && config.tls.key === join(pkiDir, 'server.key');
-  const pki = usesLocalPki ? await ensureLocalPki({ dir: pkiDir, hostnames: config.tls.hostnames, keySecret: options.keySecret }) : undefined;
+  const pki = usesLocalPki ? await ensureLocalPki({ dir: pkiDir, hostnames: config.tls.hostnames, keySecret: options.keySecret, intermediate: config.pki.intermediate }) : undefined;
   const adminKey = await ensureAdminKey(config.home);
   const signing = await ensureTokenSigningKey(config.home);
   const credentials = await ensureCredentialsSecret(config.auth.credentials.secretFile);

@@ -7,7 +7,7 @@ import { createAdminApi, createAgentApi, gatehouseCaRecord, type AgentApi, type 
 import { Broker, type BrokerHooks } from '../broker/index.js';
 import { createSigV4Authenticator, startCertificateRecheck } from '../auth/index.js';
 import { createLogger, type Logger } from '../core/index.js';
-import { loadCa, readKeySecret } from '../pki/index.js';
+import { loadSigningCa, readKeySecret } from '../pki/index.js';
 import type { BrokerStore, IdentityStoreBackend } from '../store/index.js';
 import { listenServer, listenTcp, listenTls, listenWebSocket, stopListening, type ListenAddress, type ListenerHandle } from '../transport/index.js';
 import { createJitpProvisioner, startFleetProvisioning } from '../services/index.js';
@@ -80,10 +80,12 @@ export async function startGatehouse(config: GatehouseConfig, options: StartOpti
     const identity = await createIdentityStore(config.store);
     await identity.open();
     stoppers.push(() => identity.close());
-    // The local CA signs agents' certificates; with TLS files from elsewhere there is none to sign with.
-    const ca = firstRun.pki === undefined ? undefined : await loadCa({ dir: firstRun.pki.dir, keySecret });
-    if (ca !== undefined && (await identity.getCa(config.identity.defaultTenant, ca.id)) === undefined) {
-      await identity.putCa(gatehouseCaRecord(ca, config.identity.defaultTenant, Date.now()));
+    // The local CA (or its intermediate) signs agents' certificates; with TLS files from elsewhere there is none to sign with.
+    const cas = firstRun.pki === undefined ? undefined : await loadSigningCa({ dir: firstRun.pki.dir, keySecret, intermediate: config.pki.intermediate });
+    const ca = cas?.signing;
+    // Root and intermediate both: devices signed by either connect, whichever signs now.
+    for (const own of cas?.all ?? []) {
+      if ((await identity.getCa(config.identity.defaultTenant, own.id)) === undefined) await identity.putCa(gatehouseCaRecord(own, config.identity.defaultTenant, Date.now()));
     }
 
     const sigv4 = createSigV4Authenticator({ identity, logger: logger.child({ component: 'auth' }), secrets: [firstRun.credentialsSecret] });
@@ -142,7 +144,7 @@ export async function startGatehouse(config: GatehouseConfig, options: StartOpti
     const identityServices: IdentityServices = {
       store: identity,
       signingKey: firstRun.tokenSigningKey,
-      ...(ca === undefined ? {} : { ca }),
+      ...(cas === undefined ? {} : { ca: cas.signing, rootCa: cas.root, ownCas: cas.all }),
       defaultTenant: config.identity.defaultTenant,
       tokenTtlSeconds: config.identity.tokenTtlSeconds,
       certificateDays: config.identity.certificateDays,

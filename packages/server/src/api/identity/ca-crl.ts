@@ -1,9 +1,11 @@
 /**
- * The CRL of Gatehouse's own CA: every certificate it issued that any tenant revoked, signed with its
- * key on each request. Customer CAs publish their own: Gatehouse does not hold their keys.
+ * The CRLs of Gatehouse's own CAs (the root, and the intermediate when there is one): every certificate
+ * one issued that any tenant revoked, signed with that CA's key on each request. Customer CAs publish
+ * their own: Gatehouse does not hold their keys.
  */
+import { X509Certificate } from 'node:crypto';
 import { GatehouseError } from '../../core/index.js';
-import { createCrl, type CertificateAuthority, type RevokedEntry } from '../../pki/index.js';
+import { createCrl, distinguishedNameText, type CertificateAuthority, type RevokedEntry } from '../../pki/index.js';
 import type { IdentityServices } from './identity-services.js';
 
 /** How long a relying party may use a CRL before fetching a new one. */
@@ -30,24 +32,30 @@ export async function tenantCaCrl(services: IdentityServices, options: { tenant:
   if (record.kind === 'customer') {
     throw new GatehouseError('CONFLICT', { reason: `Cannot build a CRL for CA "${caId}": it is a customer CA and Gatehouse does not hold its key; its owner publishes its CRL` });
   }
-  const ca = services.ca;
-  if (ca === undefined || ca.id !== caId) {
+  const ca = ownCa(services, caId);
+  if (ca === undefined) {
     throw new GatehouseError('CONFLICT', { reason: `Cannot build a CRL for CA "${caId}": Gatehouse no longer holds its key (it is not the CA loaded now)` });
   }
   return buildCrl(services, ca);
 }
 
 /**
- * The public CRL (`GET /crl/{caId}.crl` on the agent-facing port): only Gatehouse's own CA has one;
+ * The public CRL (`GET /crl/{caId}.crl` on the agent-facing port): only Gatehouse's own CAs have one;
  * any other id is NOT_FOUND, so the endpoint tells nothing about which customer CAs are registered.
  *
  * @example
  * const { der } = await publicCaCrl(services, caId);
  */
 export async function publicCaCrl(services: IdentityServices, caId: string): Promise<CaCrl> {
-  const ca = services.ca;
-  if (ca === undefined || ca.id !== caId.toLowerCase()) throw new GatehouseError('NOT_FOUND', { what: 'CRL', id: caId });
+  const ca = ownCa(services, caId.toLowerCase());
+  if (ca === undefined) throw new GatehouseError('NOT_FOUND', { what: 'CRL', id: caId });
   return buildCrl(services, ca);
+}
+
+/** The loaded Gatehouse CA with this id (root or intermediate), whose key can sign its CRL. */
+function ownCa(services: IdentityServices, caId: string): CertificateAuthority | undefined {
+  const loaded = services.ownCas ?? (services.ca === undefined ? [] : [services.ca]);
+  return loaded.find((ca) => ca.id === caId);
 }
 
 /** The CRL path on the agent-facing port, for CRL Distribution Points. */
@@ -57,7 +65,8 @@ export function crlPath(caId: string): string {
 
 async function buildCrl(services: IdentityServices, ca: CertificateAuthority): Promise<CaCrl> {
   // One CA serves every tenant, and a CRL is per issuer: gather the revocations of every tenant that has it.
-  const records = await services.store.findCasBySubject(ca.certificate.subject);
+  // Records keep the subject in distinguishedNameText form (gatehouseCaRecord), so look it up in that form.
+  const records = await services.store.findCasBySubject(distinguishedNameText(new X509Certificate(ca.certificatePem).subject));
   const tenants = new Set(records.filter((r) => r.id === ca.id && r.kind === 'gatehouse').map((r) => r.tenant));
   tenants.add(services.defaultTenant);
   const lists = await Promise.all([...tenants].map((tenant) => services.store.listRevoked(tenant, ca.id)));

@@ -1,5 +1,5 @@
 /**
- * `GET /crl/{caId}.crl` on the agent-facing port: the CRL of Gatehouse's own CA, DER, without a key,
+ * `GET /crl/{caId}.crl` on the agent-facing port: the CRL of one of Gatehouse's own CAs (root or intermediate), DER, without a key,
  * as CRL distribution points are fetched by relying parties that hold no credentials.
  */
 import type { FastifyInstance } from 'fastify';
@@ -11,7 +11,7 @@ import type { IdentityServices } from './identity-services.js';
 const crlFile = /^([0-9a-fA-F]{64})\.crl$/;
 
 /**
- * Adds the public CRL route; any id other than the loaded Gatehouse CA's is 404.
+ * Adds the public CRL route; any id other than a loaded Gatehouse CA's (root or intermediate) is 404.
  *
  * @example
  * registerPublicCrlRoute(agentApp, services); // curl https://gatehouse:8443/crl/<ca id>.crl | openssl crl -inform DER -noout -text

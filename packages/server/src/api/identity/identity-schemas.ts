@@ -77,8 +77,9 @@ export type RegisterRequest = Static<typeof RegisterRequest>;
 
 export const Registered = Type.Object({
   certificateId: Type.String(),
-  certificatePem: Type.String(),
-  caCertificatePem: Type.String(),
+  certificatePem: Type.String({ description: 'The certificate alone, PEM; certificateId is its SHA-256' }),
+  certificateChainPem: Type.String({ description: 'The certificate then the intermediate CA that signed it (pki.intermediate), PEM; the certificate alone when the root signs' }),
+  caCertificatePem: Type.String({ description: 'The root CA, PEM: trust it for the server, as it signs the server certificate' }),
   endpoints: Type.Object({ mqtts: Type.Optional(Type.String()), wss: Type.Optional(Type.String()) }),
   thingName: Type.String(),
   tenant: Type.String(),

@@ -26,6 +26,13 @@ export interface IdentityServices {
   readonly signingKey: TokenSigningKey;
   /** The CA that signs agents' certificates; absent when Gatehouse runs without its local PKI. */
   readonly ca?: CertificateAuthority;
+  /**
+   * The root agents trust for the server (answered as `caCertificatePem`) when `ca` is an intermediate
+   * under it (`pki.intermediate`); default `ca`.
+   */
+  readonly rootCa?: CertificateAuthority;
+  /** Every Gatehouse CA whose key is loaded (root and intermediate): each has its own CRL. Default `[ca]`. */
+  readonly ownCas?: readonly CertificateAuthority[];
   readonly defaultTenant: string;
   readonly tokenTtlSeconds: number;
   readonly certificateDays: number;

@@ -5,7 +5,7 @@
  */
 import { AuthError, verifyRegistrationToken, type AuthFailureReason, type RegistrationClaims } from '../../auth/index.js';
 import { GatehouseError } from '../../core/index.js';
-import { PkiError, signDeviceCertificate, verifyCsr, type ParsedCsr } from '../../pki/index.js';
+import { certificateChainPem, PkiError, signDeviceCertificate, verifyCsr, type ParsedCsr } from '../../pki/index.js';
 import { provisionRegisteredDevice } from '../../services/index.js';
 import type { CertificateRecord } from '../../store/index.js';
 import { crlPath } from './ca-crl.js';
@@ -82,7 +82,9 @@ export async function registerDevice(services: IdentityServices, request: Regist
   return {
     certificateId: signed.id,
     certificatePem: signed.certificatePem,
-    caCertificatePem: ca.certificatePem,
+    // With an intermediate the chain lets the agent present leaf + intermediate; the root is what it trusts.
+    certificateChainPem: certificateChainPem(services.rootCa === undefined || services.rootCa.id === ca.id ? [signed.certificatePem] : [signed.certificatePem, ca]),
+    caCertificatePem: (services.rootCa ?? ca).certificatePem,
     endpoints: { ...(endpoints.mqtts && { mqtts: endpoints.mqtts }), ...(endpoints.wss && { wss: endpoints.wss }) },
     thingName: provisioned.thing?.name ?? claims.thing,
     tenant: claims.tenant,

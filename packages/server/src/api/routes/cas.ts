@@ -73,7 +73,7 @@ export function registerCaRoutes(app: FastifyInstance, services: IdentityService
   app.get<{ Params: CaIdParams; Querystring: CrlQuery }>('/v1/cas/:id/crl', {
     schema: {
       tags: ['identity'],
-      summary: "The CRL of Gatehouse's own CA (DER, `application/pkix-crl`; `?format=pem` for PEM); customer CAs publish their own (409)",
+      summary: "The CRL of one of Gatehouse's own CAs, root or intermediate (DER, `application/pkix-crl`; `?format=pem` for PEM); customer CAs publish their own (409)",
       params: CaIdParams,
       querystring: CrlQuery,
       response: { ...commonErrors, 409: ErrorBody, 503: ErrorBody },
