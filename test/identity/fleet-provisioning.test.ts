@@ -10,37 +10,12 @@ import type { AddressInfo } from 'node:net';
 import { after, before, describe, test } from 'node:test';
 import type { MqttClient } from 'mqtt';
 import { connectClient, sleep, startGatehouse, type TestGatehouse } from '../helpers/index.ts';
-import { deviceTemplate, putTemplate } from './fleet-kit.ts';
+import { ask, deviceTemplate, putTemplate, type Answer } from './fleet-kit.ts';
 import { makeEcAgentKey, makeRsaCsr, onboardDevice, tamperCsrSignature, type OnboardedDevice } from './onboarding-kit.ts';
 
 const CREATE = '$aws/certificates/create/json';
 const CREATE_FROM_CSR = '$aws/certificates/create-from-csr/json';
 const provision = (template: string): string => `$aws/provisioning-templates/${template}/provision/json`;
-
-interface Answer {
-  readonly outcome: 'accepted' | 'rejected';
-  readonly body: Record<string, unknown>;
-}
-
-/** Subscribes to the request's answers first (as AWS asks), publishes, and waits for one answer. */
-async function ask(client: MqttClient, topic: string, payload: unknown): Promise<Answer> {
-  await client.subscribeAsync([`${topic}/accepted`, `${topic}/rejected`], { qos: 1 });
-  const answer = new Promise<Answer>((resolve, reject) => {
-    const timer = setTimeout(() => {
-      client.off('message', onMessage);
-      reject(new Error(`No answer to ${topic} within 5 s`));
-    }, 5000);
-    function onMessage(answered: string, body: Buffer): void {
-      if (answered !== `${topic}/accepted` && answered !== `${topic}/rejected`) return;
-      clearTimeout(timer);
-      client.off('message', onMessage);
-      resolve({ outcome: answered.endsWith('/accepted') ? 'accepted' : 'rejected', body: JSON.parse(body.toString()) as Record<string, unknown> });
-    }
-    client.on('message', onMessage);
-  });
-  await client.publishAsync(topic, Buffer.isBuffer(payload) ? payload : JSON.stringify(payload), { qos: 1 });
-  return answer;
-}
 
 function assertRejected(answer: Answer, statusCode: number, errorCode: string, message: RegExp): void {
   assert.equal(answer.outcome, 'rejected', JSON.stringify(answer.body));

@@ -13,10 +13,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { promisify } from 'node:util';
-import type { MqttClient } from 'mqtt';
 import { isEncryptedPrivateKey } from '../../packages/server/src/pki/index.ts';
 import { connectClient, startGatehouse, type TestGatehouse } from '../helpers/index.ts';
-import { deviceTemplate, putTemplate } from './fleet-kit.ts';
+import { ask, deviceTemplate, putTemplate } from './fleet-kit.ts';
 import { makeEcAgentKey, onboardDevice, requestJson, type JsonAnswer, type OnboardedDevice } from './onboarding-kit.ts';
 
 const run = promisify(execFile);
@@ -193,11 +192,12 @@ describe('an intermediate CA signs device certificates (pki.intermediate)', { sk
     const { client: claimClient } = await connectClient(gh.urls.mqtts, { ca: rootPem, cert: claim.certificatePem, key: claim.keyPem, clientId: 'claim' });
     try {
       const created = await ask(claimClient, '$aws/certificates/create/json', {});
-      const { certificateId, certificatePem, privateKey, certificateOwnershipToken } = created as Record<string, string>;
+      assert.equal(created.outcome, 'accepted', JSON.stringify(created.body));
+      const { certificateId, certificatePem, privateKey, certificateOwnershipToken } = created.body as Record<string, string>;
       assert.ok(issuedBy(certificatePem!, intermediatePem), 'issued by the intermediate');
       assert.equal(idOf(certificatePem!), certificateId);
       const registered = await ask(claimClient, '$aws/provisioning-templates/factory/provision/json', { certificateOwnershipToken, parameters: { SerialNumber: '042' } });
-      assert.equal(registered['thingName'], 'device-042');
+      assert.equal(registered.body['thingName'], 'device-042', JSON.stringify(registered.body));
       const { client: device } = await connectClient(gh.urls.mqtts, { ca: rootPem, cert: certificatePem!, key: privateKey!, clientId: 'device-042' });
       await device.endAsync();
     } finally {
@@ -253,24 +253,3 @@ describe('an intermediate CA signs device certificates (pki.intermediate)', { sk
     await client.endAsync();
   });
 });
-
-/** Subscribes to the request's answers, publishes it, and answers the accepted body (a rejection fails). */
-async function ask(client: MqttClient, topic: string, payload: unknown): Promise<Record<string, unknown>> {
-  await client.subscribeAsync([`${topic}/accepted`, `${topic}/rejected`], { qos: 1 });
-  const answer = new Promise<Record<string, unknown>>((resolve, reject) => {
-    const timer = setTimeout(() => {
-      client.off('message', onMessage);
-      reject(new Error(`No answer to ${topic} within 5 s`));
-    }, 5000);
-    function onMessage(answered: string, body: Buffer): void {
-      if (answered !== `${topic}/accepted` && answered !== `${topic}/rejected`) return;
-      clearTimeout(timer);
-      client.off('message', onMessage);
-      if (answered.endsWith('/rejected')) reject(new Error(`${topic} rejected: ${body.toString()}`));
-      else resolve(JSON.parse(body.toString()) as Record<string, unknown>);
-    }
-    client.on('message', onMessage);
-  });
-  await client.publishAsync(topic, JSON.stringify(payload), { qos: 1 });
-  return answer;
-}
