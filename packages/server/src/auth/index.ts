@@ -42,3 +42,4 @@ export { loadPasswordFile, parsePasswordFile } from './password-file.js';
 export type { PasswordUser } from './password-file.js';
 export { createPasswordAuthenticator } from './password-authenticator.js';
 export type { PasswordAuthenticatorOptions } from './password-authenticator.js';
+export * from './policy/index.js';
