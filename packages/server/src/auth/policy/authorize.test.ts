@@ -239,5 +239,6 @@ describe('evaluation', () => {
     assert.deepEqual(authorize(none, 'iot:Connect', 'thing1'), { allowed: false });
     const bound = bind({ p: [{ Effect: 'Allow', Action: 'iot:Publish', Resource: 'topic/*' }] });
     assert.equal(authorize(bound, 'iot:Publish', 'a'), authorize(bound, 'iot:Publish', 'b'));
+    for (const odd of ['toString', '__proto__', 'iot:Nope']) assert.deepEqual(authorize(bound, odd as PolicyAction, 'a'), { allowed: false }, odd);
   });
 });

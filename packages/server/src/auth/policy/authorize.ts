@@ -28,7 +28,8 @@ export function authorize(
   bound: BoundPolicySet, action: PolicyAction, resource: string, request?: PolicyRequestContext,
 ): AuthorizationResult {
   const rules = bound.actions[action];
-  if (rules === undefined) return implicitDeny;
+  // An unknown action from untyped callers finds nothing, or an Object.prototype member (`toString`).
+  if (rules?.deny === undefined) return implicitDeny;
   const now = bound.context.now;
   for (const statement of rules.deny) {
     if (applies(statement, resource, request, now)) return statement.result;

@@ -108,12 +108,24 @@ export function readOperatorValues(family: Exclude<OperatorFamily, 'string'>, te
   }
 }
 
-/** An IAM number: an integer or a decimal, optionally negative. */
+/**
+ * An IAM number: an integer or a decimal, optionally negative.
+ *
+ * @example
+ * parseNumber('-1.5'); // -1.5
+ * parseNumber('1e3');  // undefined
+ */
 export function parseNumber(text: string): number | undefined {
   return /^-?[0-9]+(\.[0-9]+)?$/.test(text) ? Number(text) : undefined;
 }
 
-/** An IAM date: epoch seconds or ISO 8601 text; epoch ms, or undefined. */
+/**
+ * An IAM date: epoch seconds or ISO 8601 text; epoch ms, or undefined.
+ *
+ * @example
+ * parseDate('1700000000');           // 1700000000000
+ * parseDate('2025-01-01T00:00:00Z'); // 1735689600000
+ */
 export function parseDate(text: string): number | undefined {
   if (/^-?[0-9]+$/.test(text)) return Number(text) * 1000;
   if (!/^[0-9]{4}-[0-9]{2}-[0-9]{2}/.test(text)) return undefined;
@@ -121,7 +133,12 @@ export function parseDate(text: string): number | undefined {
   return Number.isNaN(ms) ? undefined : ms;
 }
 
-/** The ordering tests shared by Numeric* and Date*. */
+/**
+ * The ordering tests shared by Numeric* and Date*.
+ *
+ * @example
+ * compareNumbers('lessThanEquals', 3, 3); // true
+ */
 export function compareNumbers(test: OperatorTest, actual: number, expected: number): boolean {
   switch (test) {
     case 'equals': return actual === expected;

@@ -143,7 +143,12 @@ function closure(tokens: readonly GlobToken[], states: ReadonlyArray<[number, nu
   return out;
 }
 
-/** Policy notation of tokens, for explanations and deduplication. */
+/**
+ * Policy notation of tokens, for explanations and deduplication.
+ *
+ * @example
+ * globSource(['a*', anyRun]); // 'a${*}*'
+ */
 export function globSource(tokens: readonly GlobToken[]): string {
   return tokens.map((token) => (token === anyRun ? '*' : token === anyChar ? '?' : token.replace(/[*?$]/g, (c) => `\${${c}}`))).join('');
 }

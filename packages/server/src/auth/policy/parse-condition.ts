@@ -82,6 +82,13 @@ function valueTexts(raw: unknown): string[] | string {
   return texts;
 }
 
+/**
+ * Whether a JSON value is an object (not null, not an array).
+ *
+ * @example
+ * isPlainObject({ a: 1 }); // true
+ * isPlainObject([]);       // false
+ */
 export function isPlainObject(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }

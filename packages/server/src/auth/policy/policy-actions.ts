@@ -43,6 +43,9 @@ const jobActions = new Set<string>(['DescribeJobExecution', 'GetPendingJobExecut
 /**
  * The text every check prepends to its resource name before matching policy resources: the name a
  * caller passes to `authorize` is what follows it (`iot:Publish` on `a/b` is `topic/a/b`).
+ *
+ * @example
+ * resourcePrefix(policyActions['iot:Subscribe']); // 'topicfilter/'
  */
 export function resourcePrefix(type: ResourceType): string {
   return type === 'any' ? '' : `${type}/`;

@@ -63,7 +63,12 @@ export function parseTemplate(text: string, options: { readonly variables: boole
   return parts;
 }
 
-/** Whether any part is a variable (text without them binds the same for every connection). */
+/**
+ * Whether any part is a variable (text without them binds the same for every connection).
+ *
+ * @example
+ * hasVariables([{ kind: 'text', text: 'topic/a' }, { kind: 'star' }]); // false
+ */
 export function hasVariables(parts: readonly TemplatePart[]): boolean {
   return parts.some((part) => part.kind === 'variable');
 }
@@ -95,7 +100,12 @@ export function bindGlob(parts: readonly TemplatePart[], context: PolicyContext)
   return tokens;
 }
 
-/** Binds parts to plain text (wildcards as the characters `*` and `?`), or undefined if unresolved. */
+/**
+ * Binds parts to plain text (wildcards as the characters `*` and `?`), or undefined if unresolved.
+ *
+ * @example
+ * bindText([{ kind: 'text', text: 'a' }, { kind: 'star' }], context); // 'a*'
+ */
 export function bindText(parts: readonly TemplatePart[], context: PolicyContext): string | undefined {
   let text = '';
   for (const part of parts) {

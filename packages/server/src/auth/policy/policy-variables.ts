@@ -80,12 +80,22 @@ export function parsePolicyKey(name: string): PolicyKey | string {
   return attributeName ? { kind: 'certificateName', side, attribute: attributeName, index } : `unknown certificate attribute "${fieldText}" in "${name}"`;
 }
 
-/** Whether a key varies per request (time, CONNECT details) rather than per connection. */
+/**
+ * Whether a key varies per request (time, CONNECT details) rather than per connection.
+ *
+ * @example
+ * isRequestKey({ kind: 'currentTime' }); // true
+ */
 export function isRequestKey(key: PolicyKey): boolean {
   return key.kind === 'currentTime' || key.kind === 'epochTime' || key.kind === 'lastWillTopic' || key.kind === 'connectAttributes';
 }
 
-/** Whether a key has many values (`.List`, `iot:ConnectAttributes`): usable only as a condition key. */
+/**
+ * Whether a key has many values (`.List`, `iot:ConnectAttributes`): usable only as a condition key.
+ *
+ * @example
+ * isListKey({ kind: 'connectAttributes' }); // true
+ */
 export function isListKey(key: PolicyKey): boolean {
   return key.kind === 'connectAttributes' || ((key.kind === 'certificateName' || key.kind === 'alternativeName') && key.index === 'list');
 }
@@ -119,7 +129,12 @@ export function resolveConnectionKey(key: PolicyKey, context: PolicyContext): Ke
   }
 }
 
-/** Resolves a request key; `now` falls back to the connection's bind time. */
+/**
+ * Resolves a request key; `now` falls back to the connection's bind time.
+ *
+ * @example
+ * resolveRequestKey({ kind: 'lastWillTopic' }, { lastWillTopic: 'will/agent-7' }, 0); // 'will/agent-7'
+ */
 export function resolveRequestKey(key: PolicyKey, request: PolicyRequestContext | undefined, bindNow: number): KeyValue {
   switch (key.kind) {
     case 'currentTime': case 'epochTime': return request?.now ?? bindNow;
@@ -132,6 +147,9 @@ export function resolveRequestKey(key: PolicyKey, request: PolicyRequestContext 
 /**
  * The text a `${...}` variable is replaced by, or undefined when it does not resolve. As in AWS,
  * certificate values holding `* $ + ? #` or longer than 1024 characters are not substituted.
+ *
+ * @example
+ * substitutionText({ kind: 'thingName' }, { tenant: 't', thingName: 'agent-7', now: 0 }); // 'agent-7'
  */
 export function substitutionText(key: PolicyKey, context: PolicyContext): string | undefined {
   const value = resolveConnectionKey(key, context);
