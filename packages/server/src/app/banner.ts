@@ -55,11 +55,13 @@ export function renderBanner(input: BannerInput): string {
     lines.push(`  mosquitto_sub -V mqttv5 -h 127.0.0.1 -p ${input.ports.mqtt} -t 'demo/#' -v`);
     lines.push(`  mosquitto_pub -V mqttv5 -h 127.0.0.1 -p ${input.ports.mqtt} -t demo/hello -m 'Hello, Gatehouse'`);
   }
-  if (input.ports.mqtts !== undefined) {
-    lines.push(`  mosquitto_sub -V mqttv5 -h localhost -p ${input.ports.mqtts} --cafile ${shellQuote(endpoints.ca)} -t 'demo/#' -v`);
-    lines.push(`  mosquitto_pub -V mqttv5 -h localhost -p ${input.ports.mqtts} --cafile ${shellQuote(endpoints.ca)} -t demo/hello -m 'Hello over TLS'`);
+  const home = firstRun.home === defaultHomeOf() ? '' : ` --home ${shellQuote(firstRun.home)}`;
+  if (endpoints.admin !== undefined) lines.push(`  gatehouse clients list${home}`);
+  if (input.ports.mqtts !== undefined && endpoints.admin !== undefined) {
+    // The TLS listeners want each agent's own certificate: the onboarding steps are in the README.
+    lines.push(`  gatehouse tokens create --thing agent-1${home}   # then an agent trades it and a CSR for a certificate`);
+    lines.push(`  mosquitto_sub -V mqttv5 -h localhost -p ${input.ports.mqtts} --cafile ${shellQuote(endpoints.ca)} --cert agent.pem --key agent.key -t 'demo/#' -v`);
   }
-  if (endpoints.admin !== undefined) lines.push(`  gatehouse clients list${firstRun.home === defaultHomeOf() ? '' : ` --home ${shellQuote(firstRun.home)}`}`);
   lines.push('');
   return `${lines.join('\n')}\n`;
 }
