@@ -197,7 +197,7 @@ describe('credentials provider and SigV4 WebSocket', () => {
       assert.match(refusal.reasonString ?? '', /certificate .* is REVOKED/);
     });
 
-    test('revoking the certificate closes its live SigV4 connection within 1 s (here and through the store re-check)', async () => {
+    test('revoking the certificate closes its live SigV4 connection within 1 s (here and through the store re-check)', async (t) => {
       const here = await onboardDevice(registerUrl(gh), 'agent-live-1');
       const elsewhere = await onboardDevice(registerUrl(gh), 'agent-live-2');
       const first = await connect(gh, await presignedUrl(gh, here), { clientId: 'live-1' });
@@ -205,11 +205,14 @@ describe('credentials provider and SigV4 WebSocket', () => {
       try {
         const firstClosed = closedWithin(first);
         await revokeCertificate(here.certificateId, { identity: gh.running.identity, connections: gh.broker.admin });
-        assert.ok((await firstClosed) < 1000);
+        const local = await firstClosed;
+        assert.ok(local < 1000, `closed after ${local} ms`);
         // As another process would: only the store changes, and the re-check must notice.
         const secondClosed = closedWithin(second);
         await gh.running.identity.setCertificateStatus(elsewhere.certificateId, 'REVOKED', Date.now());
-        assert.ok((await secondClosed) < 1000);
+        const remote = await secondClosed;
+        assert.ok(remote < 1000, `closed after ${remote} ms`);
+        t.diagnostic(`revoke to close: ${local} ms through the API path, ${remote} ms through the store re-check`);
       } finally {
         first.end(true);
         second.end(true);
