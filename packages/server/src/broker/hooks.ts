@@ -84,7 +84,53 @@ export interface EnhancedAuthMethod {
   continue(event: AuthEvent): AuthStep | Promise<AuthStep>;
 }
 
+/**
+ * What one connection may do, decided by the policy engine when the connection was bound and kept up
+ * to date by it afterwards. Checked synchronously on the hot path: keep every method cheap. Topics and
+ * filters are the client's own names (inside its tenant, without the `$tenants/{tenant}/` prefix).
+ */
+export interface ConnectionPolicy {
+  /**
+   * Changes whenever any decision may have changed (a policy edited, attached or detached, the thing
+   * changed): the broker drops its per-connection decision caches when it sees a new value.
+   */
+  readonly generation: number;
+  /** `iot:Publish` on `topic` (and `iot:RetainPublish` when `retain`). */
+  mayPublish(topic: string, retain: boolean): boolean;
+  /** `iot:Subscribe` on `topicfilter/{filter}` (shared subscriptions: the filter without `$share/{group}/`). */
+  maySubscribe(filter: string): boolean;
+  /** `iot:Receive` on `topic`, checked per delivery as AWS does. */
+  mayReceive(topic: string): boolean;
+  /** Why `action` on `resource` is allowed or denied (the deciding policy and statement), for logs. */
+  explain(action: 'iot:Publish' | 'iot:RetainPublish' | 'iot:Subscribe' | 'iot:Receive', resource: string): string;
+  /** The connection ended: stop tracking it. */
+  release(): void;
+}
+
+/** What the authorization hook is asked once a connection has authenticated. */
+export interface AuthorizeConnectEvent {
+  readonly principal: Principal;
+  readonly clientId: string;
+  readonly peer: PeerInfo;
+  readonly cleanStart: boolean;
+  /** The will topic (client's own name), when the CONNECT carries a will. */
+  readonly willTopic?: string;
+}
+
+/**
+ * Binds a connection to its policies (`iot:Connect` is decided here). A deny refuses the CONNECT with
+ * its reason; `allow` without a policy leaves the connection unrestricted (trusted service principals).
+ *
+ * @example
+ * const hooks: BrokerHooks = { authorize: async (event) => ({ kind: 'allow', policy: await policies.bind(event) }) };
+ */
+export type AuthorizeConnect = (event: AuthorizeConnectEvent) => Promise<
+  { readonly kind: 'allow'; readonly policy?: ConnectionPolicy } | { readonly kind: 'deny'; readonly reason: string }
+>;
+
 export interface BrokerHooks {
+  /** Policy binding after authentication; absent: connections are not restricted by policies. */
+  readonly authorize?: AuthorizeConnect;
   readonly connect?: readonly ((event: ConnectEvent) => HookResult | Promise<HookResult>)[];
   /** Runs for every PUBLISH from a client: keep it synchronous and cheap (decision caches). */
   readonly publish?: readonly ((event: PublishEvent) => HookResult)[];
