@@ -15,6 +15,7 @@ export const errorCatalogue = {
   CERTIFICATE_REJECTED: { status: 400, message: 'Cannot register the certificate: {reason}' },
   TEMPLATE_INVALID: { status: 400, message: 'Invalid provisioning template: {reason}' },
   POLICY_INVALID: { status: 400, message: 'Invalid policy document: {reason}' },
+  VERSIONS_LIMIT_EXCEEDED: { status: 409, message: 'Cannot create a version of policy "{name}": the policy {name} already has the maximum number of versions ({limit}); delete a version that is not the default first' },
   PROVISIONING_FAILED: { status: 400, message: 'Cannot provision: {reason}' },
   PAYLOAD_TOO_LARGE: { status: 413, message: 'Payload of {size} bytes exceeds the limit of {limit} bytes' },
   CONFIG_INVALID: { status: 500, message: 'Invalid configuration: {reason}' },
