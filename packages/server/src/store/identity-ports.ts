@@ -5,6 +5,9 @@
  * give every backend the same validation and the same stable error messages.
  */
 import { GatehouseError } from '../core/index.js';
+import type { AuditStore } from './audit-ports.js';
+import type { PolicyVersionStore } from './policy-ports.js';
+import type { TenantStore } from './tenant-ports.js';
 
 /** A CA's status; only an ACTIVE CA's certificates are accepted (and auto-registered). */
 export type CaStatus = 'ACTIVE' | 'INACTIVE';
@@ -148,14 +151,14 @@ export interface ThingRecord {
   readonly updatedAt: number;
 }
 
-/** An IoT policy document as stored; the policy engine parses and compiles it. */
+/** An IoT policy as stored, read as its default version; the policy engine parses and compiles `document`. */
 export interface PolicyRecord {
   readonly tenant: string;
   /** 1..128 of `[\w+=,.@-]`. */
   readonly name: string;
-  /** The JSON text exactly as given. */
+  /** The default version's JSON text, exactly as given. */
   readonly document: string;
-  /** Starts at 1; each put of a changed document bumps it. */
+  /** The default version's id (see PolicyVersionRecord). */
   readonly version: number;
   /** Epoch ms. */
   readonly createdAt: number;
@@ -198,7 +201,7 @@ export interface RoleAliasRecord {
  *   await tx.setCertificateStatus(record.id, 'ACTIVE', Date.now());
  * });
  */
-export interface IdentityStore {
+export interface IdentityStore extends PolicyVersionStore, TenantStore, AuditStore {
   /** Registers a CA for a tenant, or replaces the tenant's record of the same CA (same id). */
   putCa(ca: CaRecord): Promise<void>;
   getCa(tenant: string, id: string): Promise<CaRecord | undefined>;
@@ -266,17 +269,22 @@ export interface IdentityStore {
   /** False when there was no such thing. Certificates attached to it are detached. */
   deleteThing(tenant: string, name: string): Promise<boolean>;
 
-  /** Creates or replaces a policy. The caller sets `version`. */
+  /**
+   * Creates or replaces a policy with one version, `version`, as its default (the versions it had are
+   * dropped; later versions are numbered past both). The caller sets `version`. Versions proper:
+   * `createPolicy` and `createPolicyVersion`.
+   */
   putPolicy(policy: PolicyRecord): Promise<void>;
+  /** The policy as its default version reads. */
   getPolicy(tenant: string, name: string): Promise<PolicyRecord | undefined>;
   /** The tenant's policies, ordered by name. */
   listPolicies(tenant: string): Promise<PolicyRecord[]>;
-  /** False when there was no such policy; its attachments go with it. */
-  deletePolicy(tenant: string, name: string): Promise<boolean>;
-  /** Attaches a policy (idempotent). NOT_FOUND when the tenant has no such policy. */
-  attachPolicy(tenant: string, policyName: string, target: PolicyTarget): Promise<void>;
-  /** False when it was not attached. */
-  detachPolicy(tenant: string, policyName: string, target: PolicyTarget): Promise<boolean>;
+  /** False when there was no such policy; its versions and attachments go with it. `at` (default now) dates the change feed's entry. */
+  deletePolicy(tenant: string, name: string, at?: number): Promise<boolean>;
+  /** Attaches a policy (idempotent). NOT_FOUND when the tenant has no such policy. `at` as for deletePolicy. */
+  attachPolicy(tenant: string, policyName: string, target: PolicyTarget, at?: number): Promise<void>;
+  /** False when it was not attached. `at` as for deletePolicy. */
+  detachPolicy(tenant: string, policyName: string, target: PolicyTarget, at?: number): Promise<boolean>;
   /** Names of the policies attached to a target, ordered. */
   listAttachedPolicies(tenant: string, target: PolicyTarget): Promise<string[]>;
   /** The targets a policy is attached to, ordered by kind then id. */

@@ -6,6 +6,10 @@
 export type * from './ports.js';
 export type * from './identity-ports.js';
 export { MAX_CERTIFICATE_PAGE } from './identity-ports.js';
+export type * from './policy-ports.js';
+export type * from './tenant-ports.js';
+export type * from './audit-ports.js';
+export { MAX_POLICY_VERSIONS, POLICY_CHANGE_RETENTION_MS } from './policy-ports.js';
 export { MemoryStore, MemoryTables, type MemoryStoreOptions } from './memory/index.js';
 export { MemoryIdentityStore, MemoryIdentityTables, type MemoryIdentityStoreOptions } from './memory/index.js';
 export { GroupCommit, type GroupCommitOptions, type GroupCommitStats } from './group-commit.js';

@@ -7,7 +7,9 @@ import { describe, it } from 'node:test';
 import type { CertificateRecord, IdentityStoreBackend } from '../identity-ports.js';
 import { ca, certificate, fingerprint, T0, template } from './identity-fixtures.js';
 import { runCertificateChangeCases } from './identity-certificate-changes.contract.js';
+import { runPolicyVersionCases } from './identity-policy-versions.contract.js';
 import { runRegistryCases } from './identity-registry.contract.js';
+import { runTenantAuditCases } from './identity-tenants-audit.contract.js';
 
 export interface IdentityStoreHarness {
   /** An opened, empty store. */
@@ -351,5 +353,7 @@ export function runIdentityStoreContract(name: string, makeStore: () => Promise<
 
     runRegistryCases(withStore);
     runCertificateChangeCases(withStore);
+    runPolicyVersionCases(withStore);
+    runTenantAuditCases(withStore);
   });
 }

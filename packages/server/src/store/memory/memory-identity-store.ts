@@ -22,8 +22,13 @@ import type {
   ThingRecord,
   TokenConsumption,
 } from '../identity-ports.js';
-import { certificateConflict, checkPageLimit, policyNotFound, revokedConflict, tokenConflict } from '../identity-ports.js';
-import { attachmentKey, key, MemoryIdentityTables } from './memory-identity-tables.js';
+import { certificateConflict, checkPageLimit, revokedConflict, tokenConflict } from '../identity-ports.js';
+import type { AuditEntry, AuditPage, AuditQuery, NewAuditEntry } from '../audit-ports.js';
+import type { AttachedPolicy, CreatePolicyVersionOptions, PolicyChange, PolicyChangesOptions, PolicyVersionRecord } from '../policy-ports.js';
+import type { TenantPage, TenantRecord } from '../tenant-ports.js';
+import { key, MemoryIdentityTables } from './memory-identity-tables.js';
+import * as policies from './memory-policy-verbs.js';
+import * as tenants from './memory-tenant-audit-verbs.js';
 
 export { MemoryIdentityTables } from './memory-identity-tables.js';
 
@@ -44,10 +49,6 @@ function copyTemplate(source: ProvisioningTemplateRecord): ProvisioningTemplateR
 
 function copyThing(source: ThingRecord): ThingRecord {
   return { ...source, attributes: { ...source.attributes }, groups: [...source.groups] };
-}
-
-function compareTargets(a: PolicyTarget, b: PolicyTarget): number {
-  return compareText(a.kind, b.kind) || compareText(a.id, b.id);
 }
 
 /** The tenant's records of one map, copied and ordered by `name`. */
@@ -277,7 +278,7 @@ export class MemoryIdentityStore implements IdentityStoreBackend {
   }
 
   putPolicy(policy: PolicyRecord): Promise<void> {
-    return this.#run(() => void this.tables.policies.set(key(policy.tenant, policy.name), { ...policy }));
+    return this.#run(() => policies.putPolicy(this.tables, policy));
   }
 
   getPolicy(tenant: string, name: string): Promise<PolicyRecord | undefined> {
@@ -291,41 +292,85 @@ export class MemoryIdentityStore implements IdentityStoreBackend {
     return this.#run(() => listByName(this.tables.policies, tenant, (policy) => policy.name, (policy) => ({ ...policy })));
   }
 
-  deletePolicy(tenant: string, name: string): Promise<boolean> {
-    return this.#run(() => {
-      if (!this.tables.policies.delete(key(tenant, name))) return false;
-      for (const [each, row] of this.tables.attachments) if (row.tenant === tenant && row.policyName === name) this.tables.attachments.delete(each);
-      return true;
-    });
+  deletePolicy(tenant: string, name: string, at = Date.now()): Promise<boolean> {
+    return this.#run(() => policies.deletePolicy(this.tables, tenant, name, at));
   }
 
-  attachPolicy(tenant: string, policyName: string, target: PolicyTarget): Promise<void> {
-    return this.#run(() => {
-      if (!this.tables.policies.has(key(tenant, policyName))) throw policyNotFound(tenant, policyName);
-      this.tables.attachments.set(attachmentKey(tenant, policyName, target), { tenant, policyName, target: { kind: target.kind, id: target.id } });
-    });
+  attachPolicy(tenant: string, policyName: string, target: PolicyTarget, at = Date.now()): Promise<void> {
+    return this.#run(() => policies.attachPolicy(this.tables, tenant, policyName, target, at));
   }
 
-  detachPolicy(tenant: string, policyName: string, target: PolicyTarget): Promise<boolean> {
-    return this.#run(() => this.tables.attachments.delete(attachmentKey(tenant, policyName, target)));
+  detachPolicy(tenant: string, policyName: string, target: PolicyTarget, at = Date.now()): Promise<boolean> {
+    return this.#run(() => policies.detachPolicy(this.tables, tenant, policyName, target, at));
   }
 
   listAttachedPolicies(tenant: string, target: PolicyTarget): Promise<string[]> {
-    return this.#run(() =>
-      [...this.tables.attachments.values()]
-        .filter((row) => row.tenant === tenant && row.target.kind === target.kind && row.target.id === target.id)
-        .map((row) => row.policyName)
-        .sort(compareText),
-    );
+    return this.#run(() => policies.listAttachedPolicies(this.tables, tenant, target));
   }
 
   listPolicyTargets(tenant: string, policyName: string): Promise<PolicyTarget[]> {
-    return this.#run(() =>
-      [...this.tables.attachments.values()]
-        .filter((row) => row.tenant === tenant && row.policyName === policyName)
-        .map((row) => ({ ...row.target }))
-        .sort(compareTargets),
-    );
+    return this.#run(() => policies.listPolicyTargets(this.tables, tenant, policyName));
+  }
+
+  createPolicy(tenant: string, name: string, document: string, at: number): Promise<PolicyRecord> {
+    return this.#run(() => policies.createPolicy(this.tables, tenant, name, document, at));
+  }
+
+  createPolicyVersion(tenant: string, name: string, document: string, options: CreatePolicyVersionOptions, at: number): Promise<PolicyVersionRecord> {
+    return this.#run(() => policies.createPolicyVersion(this.tables, tenant, name, document, options, at));
+  }
+
+  setDefaultPolicyVersion(tenant: string, name: string, versionId: number, at: number): Promise<PolicyRecord> {
+    return this.#run(() => policies.setDefaultPolicyVersion(this.tables, tenant, name, versionId, at));
+  }
+
+  deletePolicyVersion(tenant: string, name: string, versionId: number, at: number): Promise<boolean> {
+    return this.#run(() => policies.deletePolicyVersion(this.tables, tenant, name, versionId, at));
+  }
+
+  getPolicyVersion(tenant: string, name: string, versionId: number): Promise<PolicyVersionRecord | undefined> {
+    return this.#run(() => policies.getPolicyVersion(this.tables, tenant, name, versionId));
+  }
+
+  listPolicyVersions(tenant: string, name: string): Promise<PolicyVersionRecord[]> {
+    return this.#run(() => policies.listPolicyVersions(this.tables, tenant, name));
+  }
+
+  listPoliciesAttachedTo(tenant: string, targets: readonly PolicyTarget[]): Promise<AttachedPolicy[]> {
+    return this.#run(() => policies.listPoliciesAttachedTo(this.tables, tenant, targets));
+  }
+
+  async listPolicyChanges(since: number, limit: number, options: PolicyChangesOptions = {}): Promise<PolicyChange[]> {
+    checkPageLimit(limit, 'policy changes');
+    return this.#run(() => policies.listPolicyChanges(this.tables, since, limit, options.afterId));
+  }
+
+  createTenant(tenant: TenantRecord): Promise<void> {
+    return this.#run(() => tenants.createTenant(this.tables, tenant));
+  }
+
+  putTenant(tenant: TenantRecord): Promise<void> {
+    return this.#run(() => tenants.putTenant(this.tables, tenant));
+  }
+
+  getTenant(id: string): Promise<TenantRecord | undefined> {
+    return this.#run(() => tenants.getTenant(this.tables, id));
+  }
+
+  listTenants(query: { readonly limit: number; readonly cursor?: string }): Promise<TenantPage> {
+    return this.#run(() => tenants.listTenants(this.tables, query));
+  }
+
+  deleteTenant(id: string): Promise<boolean> {
+    return this.#run(() => tenants.deleteTenant(this.tables, id));
+  }
+
+  appendAudit(entry: NewAuditEntry): Promise<AuditEntry> {
+    return this.#run(() => tenants.appendAudit(this.tables, entry));
+  }
+
+  listAudit(query: AuditQuery): Promise<AuditPage> {
+    return this.#run(() => tenants.listAudit(this.tables, query));
   }
 
   putRoleAlias(alias: RoleAliasRecord): Promise<void> {

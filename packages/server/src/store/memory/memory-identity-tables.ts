@@ -1,4 +1,5 @@
 /** The maps behind MemoryIdentityStore, the lock that serialises their use, and the snapshot that undoes a transaction. */
+import type { AuditEntry } from '../audit-ports.js';
 import type {
   CaRecord,
   CertificateRecord,
@@ -9,6 +10,8 @@ import type {
   RoleAliasRecord,
   ThingRecord,
 } from '../identity-ports.js';
+import type { PolicyChange } from '../policy-ports.js';
+import type { TenantRecord } from '../tenant-ports.js';
 
 export interface TokenRow extends RegistrationTokenRecord {
   readonly consumedAt?: number;
@@ -19,6 +22,21 @@ export interface AttachmentRow {
   readonly tenant: string;
   readonly policyName: string;
   readonly target: PolicyTarget;
+}
+
+/** One stored version of a policy. */
+export interface VersionRow {
+  readonly versionId: number;
+  readonly document: string;
+  readonly createdAt: number;
+}
+
+/** A policy's versions, replaced whole on every change like every other row. */
+export interface PolicyVersionsRow {
+  /** The highest version id the policy ever had; the next version is one past it. */
+  readonly lastVersionId: number;
+  /** Ordered by versionId. */
+  readonly versions: readonly VersionRow[];
 }
 
 /**
@@ -43,6 +61,16 @@ export class MemoryIdentityTables {
   /** Keyed by `attachmentKey`. */
   attachments = new Map<string, AttachmentRow>();
   roleAliases = new Map<string, RoleAliasRecord>();
+  /** Keyed like `policies`; the default version's document is also in `policies`. */
+  policyVersions = new Map<string, PolicyVersionsRow>();
+  /** Keyed by id. */
+  tenants = new Map<string, TenantRecord>();
+  /** Appended in id order; a new array whenever entries are pruned. */
+  policyChanges: PolicyChange[] = [];
+  nextPolicyChangeId = 1;
+  /** Appended in id order. */
+  audit: AuditEntry[] = [];
+  nextAuditId = 1;
   /** Settles when the running operation or transaction ends; the next one chains on it. */
   lock: Promise<void> = Promise.resolve();
 
@@ -57,6 +85,12 @@ export class MemoryIdentityTables {
       policies: new Map(this.policies),
       attachments: new Map(this.attachments),
       roleAliases: new Map(this.roleAliases),
+      policyVersions: new Map(this.policyVersions),
+      tenants: new Map(this.tenants),
+      policyChanges: [...this.policyChanges],
+      nextPolicyChangeId: this.nextPolicyChangeId,
+      audit: [...this.audit],
+      nextAuditId: this.nextAuditId,
     };
     return () => void Object.assign(this, saved);
   }

@@ -6,6 +6,7 @@ import type { Selectable } from 'kysely';
 import type { CaRecord, CertificateRecord, PreProvisioningHook, ProvisioningTemplateBody, ProvisioningTemplateRecord } from '../identity-ports.js';
 import { toNumber, toOptionalNumber } from './row-codec.js';
 import type { RegistryDatabase } from './registry-rows.js';
+import type { PolicyTenantAuditDatabase } from './policy-rows.js';
 import type { BigIntColumn, NullableBigIntColumn } from './schema.js';
 
 type Mutable<T> = { -readonly [K in keyof T]: T[K] };
@@ -61,8 +62,8 @@ export interface ProvisioningTemplatesTable {
   updated_at: BigIntColumn;
 }
 
-/** The identity tables (migrations 0002 and 0003); they live beside the broker's in the same database. */
-export interface IdentityDatabase extends RegistryDatabase {
+/** The identity tables (migrations 0002, 0003 and 0005); they live beside the broker's in the same database. */
+export interface IdentityDatabase extends RegistryDatabase, PolicyTenantAuditDatabase {
   ca_certificates: CaCertificatesTable;
   device_certificates: DeviceCertificatesTable;
   registration_tokens: RegistrationTokensTable;

@@ -23,6 +23,7 @@ export interface ThingsTable {
   updated_at: BigIntColumn;
 }
 
+/** One row per policy, holding its default version's document and id (migration 0005 added the versions). */
 export interface PoliciesTable {
   tenant: string;
   name: string;
@@ -30,6 +31,8 @@ export interface PoliciesTable {
   version: number;
   created_at: BigIntColumn;
   updated_at: BigIntColumn;
+  /** The highest version id the policy ever had (migration 0005). */
+  last_version_id: number;
 }
 
 export interface PolicyAttachmentsTable {
@@ -56,7 +59,7 @@ export interface RegistryDatabase {
   role_aliases: RoleAliasesTable;
 }
 
-const TARGET_KINDS = ['certificate', 'thing-group', 'tenant'] as const;
+export const TARGET_KINDS = ['certificate', 'thing-group', 'tenant'] as const;
 
 export function thingToRow(thing: ThingRecord): Insertable<ThingsTable> {
   return {

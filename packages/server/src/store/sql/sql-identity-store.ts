@@ -28,7 +28,12 @@ import {
   type TokenConsumption,
 } from '../identity-ports.js';
 import { caFromRow, certificateFromRow, templateFromRow, type IdentityDatabase } from './identity-rows.js';
+import { auditCursorId, type AuditEntry, type AuditPage, type AuditQuery, type NewAuditEntry } from '../audit-ports.js';
+import type { AttachedPolicy, CreatePolicyVersionOptions, PolicyChange, PolicyChangesOptions, PolicyVersionRecord } from '../policy-ports.js';
+import type { TenantPage, TenantRecord } from '../tenant-ports.js';
+import * as policies from './policy-queries.js';
 import * as registry from './registry-queries.js';
+import * as tenants from './tenant-audit-queries.js';
 import { compareText, toNumber, toOptionalNumber } from './row-codec.js';
 import { openSqlStore, reasonOf } from './open-sql-store.js';
 import type { SqlDialectName } from './schema.js';
@@ -325,35 +330,100 @@ export class SqlIdentityStore implements IdentityStoreBackend {
   }
 
   putPolicy(policy: PolicyRecord): Promise<void> {
-    return this.#query('save policy', (db) => registry.putPolicy(db, policy));
+    return this.#atomically('save policy', (db) => policies.putPolicy(db, policy));
   }
 
   getPolicy(tenant: string, name: string): Promise<PolicyRecord | undefined> {
-    return this.#query('read policy', (db) => registry.getPolicy(db, tenant, name));
+    return this.#query('read policy', (db) => policies.getPolicy(db, tenant, name));
   }
 
   listPolicies(tenant: string): Promise<PolicyRecord[]> {
-    return this.#query('list policies', (db) => registry.listPolicies(db, tenant));
+    return this.#query('list policies', (db) => policies.listPolicies(db, tenant));
   }
 
-  deletePolicy(tenant: string, name: string): Promise<boolean> {
-    return this.#atomically('delete policy', (db) => registry.deletePolicy(db, tenant, name));
+  deletePolicy(tenant: string, name: string, at = Date.now()): Promise<boolean> {
+    return this.#atomically('delete policy', (db) => policies.deletePolicy(db, tenant, name, at));
   }
 
-  attachPolicy(tenant: string, policyName: string, target: PolicyTarget): Promise<void> {
-    return this.#query('attach policy', (db) => registry.attachPolicy(db, tenant, policyName, target));
+  attachPolicy(tenant: string, policyName: string, target: PolicyTarget, at = Date.now()): Promise<void> {
+    return this.#atomically('attach policy', (db) => policies.attachPolicy(db, tenant, policyName, target, at));
   }
 
-  detachPolicy(tenant: string, policyName: string, target: PolicyTarget): Promise<boolean> {
-    return this.#query('detach policy', (db) => registry.detachPolicy(db, tenant, policyName, target));
+  detachPolicy(tenant: string, policyName: string, target: PolicyTarget, at = Date.now()): Promise<boolean> {
+    return this.#atomically('detach policy', (db) => policies.detachPolicy(db, tenant, policyName, target, at));
   }
 
   listAttachedPolicies(tenant: string, target: PolicyTarget): Promise<string[]> {
-    return this.#query('list attached policies', (db) => registry.listAttachedPolicies(db, tenant, target));
+    return this.#query('list attached policies', (db) => policies.listAttachedPolicies(db, tenant, target));
   }
 
   listPolicyTargets(tenant: string, policyName: string): Promise<PolicyTarget[]> {
-    return this.#query('list policy targets', (db) => registry.listPolicyTargets(db, tenant, policyName));
+    return this.#query('list policy targets', (db) => policies.listPolicyTargets(db, tenant, policyName));
+  }
+
+  createPolicy(tenant: string, name: string, document: string, at: number): Promise<PolicyRecord> {
+    return this.#atomically('create policy', (db) => policies.createPolicy(db, tenant, name, document, at));
+  }
+
+  createPolicyVersion(tenant: string, name: string, document: string, options: CreatePolicyVersionOptions, at: number): Promise<PolicyVersionRecord> {
+    return this.#atomically('create policy version', (db) => policies.createPolicyVersion(db, tenant, name, document, options, at));
+  }
+
+  setDefaultPolicyVersion(tenant: string, name: string, versionId: number, at: number): Promise<PolicyRecord> {
+    return this.#atomically('set default policy version', (db) => policies.setDefaultPolicyVersion(db, tenant, name, versionId, at));
+  }
+
+  deletePolicyVersion(tenant: string, name: string, versionId: number, at: number): Promise<boolean> {
+    return this.#atomically('delete policy version', (db) => policies.deletePolicyVersion(db, tenant, name, versionId, at));
+  }
+
+  getPolicyVersion(tenant: string, name: string, versionId: number): Promise<PolicyVersionRecord | undefined> {
+    return this.#query('read policy version', (db) => policies.getPolicyVersion(db, tenant, name, versionId));
+  }
+
+  listPolicyVersions(tenant: string, name: string): Promise<PolicyVersionRecord[]> {
+    return this.#query('list policy versions', (db) => policies.listPolicyVersions(db, tenant, name));
+  }
+
+  listPoliciesAttachedTo(tenant: string, targets: readonly PolicyTarget[]): Promise<AttachedPolicy[]> {
+    return this.#query('list attached policies', (db) => policies.listPoliciesAttachedTo(db, tenant, targets));
+  }
+
+  async listPolicyChanges(since: number, limit: number, options: PolicyChangesOptions = {}): Promise<PolicyChange[]> {
+    checkPageLimit(limit, 'policy changes');
+    return this.#query('list policy changes', (db) => policies.listPolicyChanges(db, since, limit, options.afterId));
+  }
+
+  createTenant(tenant: TenantRecord): Promise<void> {
+    return this.#query('create tenant', (db) => tenants.createTenant(db, tenant));
+  }
+
+  putTenant(tenant: TenantRecord): Promise<void> {
+    return this.#query('save tenant', (db) => tenants.putTenant(db, tenant));
+  }
+
+  getTenant(id: string): Promise<TenantRecord | undefined> {
+    return this.#query('read tenant', (db) => tenants.getTenant(db, id));
+  }
+
+  async listTenants(query: { readonly limit: number; readonly cursor?: string }): Promise<TenantPage> {
+    checkPageLimit(query.limit, 'tenants');
+    return this.#query('list tenants', (db) => tenants.listTenants(db, query));
+  }
+
+  deleteTenant(id: string): Promise<boolean> {
+    return this.#atomically('delete tenant', (db) => tenants.deleteTenant(db, id));
+  }
+
+  appendAudit(entry: NewAuditEntry): Promise<AuditEntry> {
+    return this.#query('append to the audit log', (db) => tenants.appendAudit(db, entry));
+  }
+
+  async listAudit(query: AuditQuery): Promise<AuditPage> {
+    checkPageLimit(query.limit, 'audit entries');
+    // Checked here: #query would report a RangeError as the store being unavailable.
+    if (query.cursor !== undefined) auditCursorId(query.cursor);
+    return this.#query('list the audit log', (db) => tenants.listAudit(db, query));
   }
 
   putRoleAlias(alias: RoleAliasRecord): Promise<void> {
