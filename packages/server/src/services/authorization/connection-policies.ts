@@ -1,0 +1,265 @@
+/**
+ * The broker's authorization hook: decides `iot:Connect`, binds each connection to its policies and
+ * keeps the binding up to date, so a policy edited, attached or detached reaches live connections
+ * within a second.
+ *
+ * Keeping up: every `intervalMs` (250 ms) a round reads one page of the store's policy change feed.
+ * For each tenant it names, the live connections whose policy set holds a changed policy, or whose
+ * certificate, thing groups or tenant is a changed attachment's target, read their attached policies
+ * again (one store read each, shared by connections with the same targets) and are rebound; the
+ * generation of those whose set really changed moves, and the broker drops their decision caches.
+ * Rounds never overlap; a round that fails (store down) is retried from the same place.
+ *
+ * A connection that is being authorized while a round applies a change to its tenant resolves again
+ * before it is bound (the tenant's change epoch moved), so no change falls between its read and its
+ * registration.
+ *
+ * Not followed live (no change feed in the store yet): a thing's attributes, type or groups, and a
+ * certificate attached to another thing; they apply from the next CONNECT.
+ */
+import { GatehouseError, type Logger } from '../../core/index.js';
+import type { AuthorizeConnect, AuthorizeConnectEvent } from '../../broker/index.js';
+import type { PolicyAction, PolicyRequestContext, Principal } from '../../auth/index.js';
+import type { IdentityStore, PolicyChange } from '../../store/index.js';
+import { DenialLog } from './denial-log.js';
+import { explainDecision, explanationText } from './explain-decision.js';
+import { LiveConnectionPolicy } from './live-connection-policy.js';
+import { PolicyChangeFeed } from './policy-change-feed.js';
+import { PolicyResolver, refusingResolution, type AnonymousPolicies, type BoundResolution, type PolicyResolution } from './policy-resolver.js';
+import { StoreReads } from './store-reads.js';
+
+export interface PolicyAuthorizerOptions {
+  readonly identity: IdentityStore;
+  readonly logger: Logger;
+  /** Epoch ms; for tests. */
+  readonly now?: () => number;
+  /** Pause between rounds of the change feed; default 250 ms. */
+  readonly intervalMs?: number;
+  /** How far back each pass of the feed reads again; default 5000 ms. */
+  readonly overlapMs?: number;
+  /** Default 'unrestricted' (the loopback development listener). */
+  readonly anonymous?: AnonymousPolicies;
+  /** Parent of a thing group (issue 7's group tree); default none. */
+  readonly parentGroup?: (tenant: string, group: string) => Promise<string | undefined>;
+  /** Counts a refused `iot:Connect` (the broker counts the rest): wire it to `gatehouse_authorization_denied_total`. */
+  readonly countDenial?: (action: PolicyAction) => void;
+  /** Denial log lines per tenant per second; default 10. */
+  readonly denialLogsPerSecond?: number;
+}
+
+export interface PolicyAuthorizer {
+  /** The broker hook (`BrokerHooks.authorize`). */
+  readonly authorize: AuthorizeConnect;
+  /** Runs rounds now (after any under way) until the feed is read up; resolves with the connections rebound. */
+  refresh(): Promise<number>;
+  /** Stops the timer; a round under way finishes. */
+  stop(): void;
+  /** Shared with `POST /v1/test-authorization`, so both read and compile policies alike. */
+  readonly resolver: PolicyResolver;
+  /** Live connections bound to policies. */
+  readonly liveConnections: number;
+}
+
+/** Re-resolutions a round runs at once; the rest wait, so a tenant-wide change does not flood the store. */
+const concurrentResolutions = 32;
+
+/**
+ * Creates the authorizer and starts its change-feed timer (unref'd: it never holds the process open).
+ *
+ * @example
+ * const policies = createPolicyAuthorizer({ identity, logger });
+ * const broker = new Broker({ store, logger, hooks: { authorize: policies.authorize } });
+ * // on shutdown
+ * policies.stop();
+ */
+export function createPolicyAuthorizer(options: PolicyAuthorizerOptions): PolicyAuthorizer {
+  const now = options.now ?? Date.now;
+  const logger = options.logger;
+  const intervalMs = options.intervalMs ?? 250;
+  const resolver = new PolicyResolver({
+    identity: options.identity,
+    ...(options.anonymous === undefined ? {} : { anonymous: options.anonymous }),
+    ...(options.parentGroup === undefined ? {} : { parentGroup: options.parentGroup }),
+  });
+  const feed = new PolicyChangeFeed({ identity: options.identity, now, ...(options.overlapMs === undefined ? {} : { overlapMs: options.overlapMs }) });
+  const denials = new DenialLog({ logger, now, ...(options.denialLogsPerSecond === undefined ? {} : { perSecond: options.denialLogsPerSecond }) });
+  const live = new Map<string, Set<LiveConnectionPolicy>>();
+  let liveCount = 0;
+  /** Connections being authorized: while any is, the feed must be read, not skipped. */
+  let pending = 0;
+  /** Per tenant, how many rounds applied changes to it: a connection resolving across a move resolves again. */
+  const epochs = new Map<string, number>();
+  let queue: Promise<unknown> = Promise.resolve();
+  let timer: NodeJS.Timeout | undefined;
+  let stopped = false;
+
+  const forget = (policy: LiveConnectionPolicy): void => {
+    const tenant = live.get(policy.principal.tenant);
+    if (tenant?.delete(policy) !== true) return;
+    liveCount--;
+    if (tenant.size === 0) live.delete(policy.principal.tenant);
+  };
+
+  async function resolveSettled(principal: Principal): Promise<PolicyResolution> {
+    for (;;) {
+      const epoch = epochs.get(principal.tenant) ?? 0;
+      const resolution = await resolver.resolve(principal, { now: now() });
+      if ((epochs.get(principal.tenant) ?? 0) === epoch) return resolution;
+    }
+  }
+
+  const authorize: AuthorizeConnect = async (event) => {
+    const principal = event.principal.clientId === event.clientId ? event.principal : { ...event.principal, clientId: event.clientId };
+    let resolution: PolicyResolution;
+    pending++;
+    try {
+      resolution = await resolveSettled(principal);
+    } catch (error) {
+      return refuseUnresolved(principal, error);
+    } finally {
+      pending--;
+    }
+    if (resolution.kind === 'unrestricted') return { kind: 'allow' };
+    const explained = explainDecision(resolution, 'iot:Connect', event.clientId, connectRequest(event, now()));
+    if (explained.decision !== 'ALLOW') {
+      options.countDenial?.('iot:Connect');
+      denials.record({
+        tenant: principal.tenant, clientId: event.clientId, action: 'iot:Connect', resource: explained.resource, sourceIp: principal.sourceIp,
+        ...(principal.thingName === undefined ? {} : { thing: principal.thingName }),
+        explain: () => explanationText(explained, 'iot:Connect', resolution),
+      });
+      const why = explained.decision === 'EXPLICIT_DENY' ? 'is denied by a policy' : 'is not allowed by any policy';
+      return { kind: 'deny', reason: `Not authorized: iot:Connect on ${explained.resource} ${why}` };
+    }
+    const policy = new LiveConnectionPolicy(principal, resolution, forget);
+    let tenant = live.get(principal.tenant);
+    if (tenant === undefined) live.set(principal.tenant, (tenant = new Set()));
+    tenant.add(policy);
+    liveCount++;
+    return { kind: 'allow', policy };
+  };
+
+  function refuseUnresolved(principal: Principal, error: unknown): { kind: 'deny'; reason: string } {
+    const message = error instanceof Error ? error.message : String(error);
+    if (error instanceof GatehouseError && error.code === 'POLICY_INVALID') {
+      logger.error({ tenant: principal.tenant, clientId: principal.clientId, err: message }, 'cannot authorize a connection: a policy that applies to it is invalid');
+      return { kind: 'deny', reason: 'Not authorized: a policy that applies to this client is invalid' };
+    }
+    logger.warn({ tenant: principal.tenant, clientId: principal.clientId, err: message }, 'cannot authorize a connection: its policies could not be read');
+    return { kind: 'deny', reason: 'Cannot authorize the connection: its policies could not be read' };
+  }
+
+  /** One feed page applied; resolves with the connections rebound and whether more entries wait. */
+  async function round(): Promise<{ rebound: number; more: boolean }> {
+    if (liveCount === 0 && pending === 0) {
+      feed.skip();
+      return { rebound: 0, more: false };
+    }
+    const page = await feed.read();
+    const affected = affectedBy(page.changes);
+    const rebound = await rebindAll(affected);
+    page.commit();
+    if (rebound > 0) logger.info({ connections: rebound, changes: page.changes.length }, 'rebound live connections to changed policies');
+    return { rebound, more: page.more };
+  }
+
+  /** The live connections a page concerns; moves each named tenant's epoch first (see the top of the file). */
+  function affectedBy(changes: readonly PolicyChange[]): LiveConnectionPolicy[] {
+    const byTenant = new Map<string, { names: Set<string>; targets: Set<string> }>();
+    for (const change of changes) {
+      let concern = byTenant.get(change.tenant);
+      if (concern === undefined) byTenant.set(change.tenant, (concern = { names: new Set(), targets: new Set() }));
+      if (change.kind === 'policy') concern.names.add(change.name);
+      else if (change.target !== undefined) concern.targets.add(`${change.target.kind}\0${change.target.id}`);
+    }
+    const affected: LiveConnectionPolicy[] = [];
+    for (const [tenant, concern] of byTenant) {
+      epochs.set(tenant, (epochs.get(tenant) ?? 0) + 1);
+      for (const policy of live.get(tenant) ?? []) {
+        const resolution = policy.resolution;
+        const concerned = resolution.policies.some((applied) => concern.names.has(applied.name))
+          || resolution.facts.targets.some((target) => concern.targets.has(`${target.kind}\0${target.id}`))
+          || resolution.problem !== undefined;
+        if (concerned) affected.push(policy);
+      }
+    }
+    return affected;
+  }
+
+  /** Reads the affected connections' policies again (attachments and documents; their targets are unchanged) and rebinds. */
+  async function rebindAll(affected: readonly LiveConnectionPolicy[]): Promise<number> {
+    const reads = new StoreReads(options.identity);
+    let next = 0;
+    let rebound = 0;
+    const worker = async (): Promise<void> => {
+      while (next < affected.length) {
+        const policy = affected[next++]!;
+        if (policy.released) continue;
+        const fresh = await reloadOrRefuse(policy, reads);
+        if (!policy.released && policy.rebind(fresh)) rebound++;
+      }
+    };
+    await Promise.all(Array.from({ length: Math.min(concurrentResolutions, affected.length) }, worker));
+    return rebound;
+  }
+
+  async function reloadOrRefuse(policy: LiveConnectionPolicy, reads: StoreReads): Promise<BoundResolution> {
+    try {
+      return await resolver.reload(policy.resolution, { now: now(), reads });
+    } catch (error) {
+      if (!(error instanceof GatehouseError) || error.code !== 'POLICY_INVALID') throw error;
+      logger.error({ tenant: policy.principal.tenant, clientId: policy.principal.clientId, err: error.message }, 'a policy of a live connection is invalid: it is refused everything');
+      return refusingResolution(policy.resolution, error.message);
+    }
+  }
+
+  /** Runs a round after the one under way, so two never interleave at their awaits. */
+  function enqueueRound(): Promise<{ rebound: number; more: boolean }> {
+    const result = queue.then(round);
+    queue = result.catch(() => undefined);
+    return result;
+  }
+
+  function schedule(delayMs: number): void {
+    if (stopped) return;
+    timer = setTimeout(() => {
+      enqueueRound().then(
+        ({ more }) => schedule(more ? 0 : intervalMs),
+        (error: unknown) => {
+          logger.warn({ err: error instanceof Error ? error.message : String(error) }, 'cannot apply policy changes to live connections');
+          schedule(intervalMs);
+        },
+      );
+    }, delayMs);
+    timer.unref();
+  }
+
+  schedule(intervalMs);
+  return {
+    authorize,
+    async refresh() {
+      let total = 0;
+      for (;;) {
+        const { rebound, more } = await enqueueRound();
+        total += rebound;
+        if (!more) return total;
+      }
+    },
+    stop() {
+      stopped = true;
+      if (timer !== undefined) clearTimeout(timer);
+    },
+    resolver,
+    get liveConnections() {
+      return liveCount;
+    },
+  };
+}
+
+/** `iot:LastWillTopic` and `iot:ConnectAttributes` of a CONNECT (AWS: `PersistentConnect`, `LastWill`). */
+function connectRequest(event: AuthorizeConnectEvent, at: number): PolicyRequestContext {
+  const connectAttributes: string[] = [];
+  if (!event.cleanStart) connectAttributes.push('PersistentConnect');
+  if (event.willTopic !== undefined) connectAttributes.push('LastWill');
+  return { now: at, connectAttributes, ...(event.willTopic === undefined ? {} : { lastWillTopic: event.willTopic }) };
+}
