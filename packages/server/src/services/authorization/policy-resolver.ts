@@ -16,9 +16,10 @@
 import {
   bindPolicySet, compilePolicies, type BoundPolicySet, type CompiledPolicySet, type PolicyCertificate, type PolicyContext, type Principal,
 } from '../../auth/index.js';
-import type { IdentityStore, PolicyTarget, ThingRecord } from '../../store/index.js';
+import type { CertificateRecord, IdentityStore, PolicyTarget, ThingRecord } from '../../store/index.js';
 import { policyCertificate } from './certificate-fields.js';
 import { PolicySetCache, type PolicyDocument } from './policy-set-cache.js';
+import { RecentMap } from './recent-map.js';
 import { StoreReads } from './store-reads.js';
 
 /** One policy of a resolved set, with the first target it was found attached to. */
@@ -99,6 +100,8 @@ export class PolicyResolver {
   readonly #identity: IdentityStore;
   readonly #anonymous: AnonymousPolicies;
   readonly #parentGroup: (tenant: string, group: string) => Promise<string | undefined>;
+  /** Certificate fields by certificate id: the id is the DER's fingerprint, so they never change. */
+  readonly #certificates = new RecentMap<PolicyCertificate>(10_000);
 
   constructor(options: PolicyResolverOptions) {
     this.#identity = options.identity;
@@ -150,7 +153,7 @@ export class PolicyResolver {
       for (const group of await this.#groupsWithAncestors(tenant, thing.groups)) targets.push({ kind: 'thing-group', id: group });
     }
     targets.push({ kind: 'tenant', id: tenant });
-    const context = connectionContext(principal, thing, now, certificate === undefined ? undefined : policyCertificate(certificate));
+    const context = connectionContext(principal, thing, now, certificate === undefined ? undefined : this.#certificateFields(certificate));
     const facts: ResolutionFacts = {
       tenant, targets, ...(principal.certificateId === undefined ? {} : { certificateId: principal.certificateId }), ...(thing === undefined ? {} : { thing: thing.name }),
     };
@@ -177,6 +180,12 @@ export class PolicyResolver {
     }
     const { key, compiled } = this.cache.compile(documents);
     return { kind: 'policies', policies, key, compiled, context, contextKey, bound: bindPolicySet(compiled, context), facts };
+  }
+
+  #certificateFields(record: CertificateRecord): PolicyCertificate {
+    let fields = this.#certificates.get(record.id);
+    if (fields === undefined) this.#certificates.set(record.id, (fields = policyCertificate(record)));
+    return fields;
   }
 
   /** Each group followed by its ancestors, nearest first, each group once. */

@@ -6,6 +6,7 @@ import { createHash } from 'node:crypto';
 import { compilePolicies, parsePolicy, type CompiledPolicySet, type ParsedPolicy } from '../../auth/index.js';
 import { GatehouseError } from '../../core/index.js';
 import type { PolicyRecord } from '../../store/index.js';
+import { RecentMap } from './recent-map.js';
 
 /** A stored policy version, parsed, with the content hash that keys it. */
 export interface PolicyDocument {
@@ -13,37 +14,6 @@ export interface PolicyDocument {
   readonly version: number;
   readonly hash: string;
   readonly parsed: ParsedPolicy;
-}
-
-/**
- * A bounded map that forgets the entry used longest ago. Live connections hold their own references,
- * so forgetting only costs a later parse or compile.
- */
-class RecentMap<V> {
-  readonly #max: number;
-  readonly #map = new Map<string, V>();
-
-  constructor(max: number) {
-    this.#max = max;
-  }
-
-  get(key: string): V | undefined {
-    const value = this.#map.get(key);
-    if (value !== undefined) {
-      this.#map.delete(key);
-      this.#map.set(key, value);
-    }
-    return value;
-  }
-
-  set(key: string, value: V): void {
-    this.#map.set(key, value);
-    if (this.#map.size > this.#max) this.#map.delete(this.#map.keys().next().value as string);
-  }
-
-  get size(): number {
-    return this.#map.size;
-  }
 }
 
 /**
