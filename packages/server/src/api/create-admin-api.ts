@@ -7,16 +7,21 @@ import { requireAdminKey } from './admin-auth.js';
 import { installErrorHandlers } from './errors.js';
 import type { IdentityServices } from './identity/identity-services.js';
 import { createMetricsRegistry } from './metrics.js';
+import { registerAuditRoutes } from './routes/audit.js';
 import { registerCaRoutes } from './routes/cas.js';
 import { registerCertificateRoutes } from './routes/certificates.js';
 import { registerClientRoutes } from './routes/clients.js';
 import { registerHealthRoutes } from './routes/health.js';
+import { registerPolicyRoutes } from './routes/policies.js';
+import { registerPolicyTargetRoutes } from './routes/policy-targets.js';
 import { registerProvisioningTemplateRoutes } from './routes/provisioning-templates.js';
 import { registerPublishRoutes } from './routes/publish.js';
 import { registerRetainedRoutes } from './routes/retained.js';
 import { registerRoleAliasRoutes } from './routes/role-aliases.js';
 import { registerSessionRoutes } from './routes/sessions.js';
 import { registerStatsRoutes } from './routes/stats.js';
+import { registerTenantRoutes } from './routes/tenants.js';
+import { registerTestAuthorizationRoutes } from './routes/test-authorization.js';
 import { registerTokenRoutes } from './routes/tokens.js';
 
 export interface AdminApiOptions {
@@ -72,7 +77,7 @@ export async function createAdminApi(options: AdminApiOptions): Promise<FastifyI
   await app.register(swagger, {
     openapi: {
       openapi: '3.0.3',
-      info: { title: 'Gatehouse admin API', version: options.version, description: 'Operate a Gatehouse broker: clients, sessions, retained messages, publishing, counters, registration tokens, device certificates and CAs.' },
+      info: { title: 'Gatehouse admin API', version: options.version, description: 'Operate a Gatehouse broker: clients, sessions, retained messages, publishing, counters, registration tokens, device certificates and CAs, tenants, IoT policies and the audit log.' },
       components: { securitySchemes: { adminKey: { type: 'http', scheme: 'bearer', description: 'The admin API key' } } },
       security: [{ adminKey: [] }],
     },
@@ -91,6 +96,11 @@ export async function createAdminApi(options: AdminApiOptions): Promise<FastifyI
     registerCertificateRoutes(app, options.identity, admin);
     registerCaRoutes(app, options.identity, admin);
     registerRoleAliasRoutes(app, options.identity);
+    registerTenantRoutes(app, options.identity);
+    registerPolicyRoutes(app, options.identity);
+    registerPolicyTargetRoutes(app, options.identity);
+    registerAuditRoutes(app, options.identity);
+    registerTestAuthorizationRoutes(app, options.identity);
   }
 
   await app.ready();

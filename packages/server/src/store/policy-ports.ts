@@ -106,7 +106,7 @@ export function policyExists(tenant: string, name: string): GatehouseError {
 }
 
 export function policyVersionNotFound(name: string, versionId: number): GatehouseError {
-  return new GatehouseError('NOT_FOUND', { what: `Version of policy "${name}"`, id: String(versionId) });
+  return new GatehouseError('NOT_FOUND', { what: `Policy "${name}" version`, id: String(versionId) });
 }
 
 export function versionsLimitExceeded(name: string): GatehouseError {

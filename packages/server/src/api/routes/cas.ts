@@ -6,6 +6,7 @@ import type { FastifyInstance } from 'fastify';
 import type { PrincipalConnections } from '../../auth/index.js';
 import { GatehouseError } from '../../core/index.js';
 import type { CaRecord } from '../../store/index.js';
+import { recordAudit } from '../identity/audit-trail.js';
 import { tenantCaCrl } from '../identity/ca-crl.js';
 import { caRegistrationCode } from '../identity/ca-registration-code.js';
 import {
@@ -42,7 +43,16 @@ export function registerCaRoutes(app: FastifyInstance, services: IdentityService
       body: CaRegistrationRequest,
       response: { 201: CaJson, ...commonErrors, 409: ErrorBody },
     },
-  }, async (request, reply) => reply.code(201).send(caJson(await registerCustomerCa(services, request.body))));
+  }, async (request, reply) => {
+    const record = await registerCustomerCa(services, request.body);
+    await recordAudit(services, request, {
+      action: 'ca.register',
+      tenant: record.tenant,
+      target: `ca/${record.id}`,
+      details: { subject: record.subject, status: record.status, autoRegistration: record.autoRegistration, ...(record.provisioningTemplate === undefined ? {} : { provisioningTemplate: record.provisioningTemplate }) },
+    });
+    return reply.code(201).send(caJson(record));
+  });
 
   app.get<{ Params: CaIdParams; Querystring: TenantQuery }>('/v1/cas/:id', {
     schema: { tags: ['identity'], summary: 'Show one registered CA', params: CaIdParams, querystring: TenantQuery, response: { 200: CaJson, ...commonErrors } },
@@ -66,6 +76,7 @@ export function registerCaRoutes(app: FastifyInstance, services: IdentityService
       },
     }, async (request) => {
       const change = await setCaStatusClosing(services.store, connections, { tenant: tenantOf(request.query), id: request.params.id.toLowerCase(), status });
+      await recordAudit(services, request, { action: `ca.${verb}`, tenant: change.ca.tenant, target: `ca/${change.ca.id}`, details: { status, disconnected: change.disconnected } });
       return { ca: caJson(change.ca), disconnected: change.disconnected };
     });
   }

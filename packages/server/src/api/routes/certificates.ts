@@ -2,10 +2,11 @@
  * `/v1/certificates`: the device certificate registry; list, show, register one a registered CA
  * signed, and revoke, deactivate or activate one (closing its live connections where it stops working).
  */
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { deactivateCertificate, revokeCertificate, type PrincipalConnections } from '../../auth/index.js';
 import { GatehouseError } from '../../core/index.js';
 import type { CertificateRecord } from '../../store/index.js';
+import { recordAudit } from '../identity/audit-trail.js';
 import { CertificateRegistrationRequest, CertificateStatusChangeJson } from '../identity/ca-schemas.js';
 import type { IdentityServices } from '../identity/identity-services.js';
 import { CertificateIdParams, CertificateJson, CertificateListQuery } from '../identity/identity-schemas.js';
@@ -52,15 +53,22 @@ export function registerCertificateRoutes(app: FastifyInstance, services: Identi
       body: CertificateRegistrationRequest,
       response: { 201: CertificateJson, ...commonErrors, 409: ErrorBody },
     },
-  }, async (request, reply) => reply.code(201).send(certificateJson(await registerCertificate(services, request.body))));
+  }, async (request, reply) => {
+    const record = await registerCertificate(services, request.body);
+    await recordAudit(services, request, { action: 'certificate.register', tenant: record.tenant, target: `certificate/${record.id}`, details: { caId: record.caId, status: record.status, subject: record.subject } });
+    return reply.code(201).send(certificateJson(record));
+  });
 
   const statusChange = { params: CertificateIdParams, response: { 200: CertificateStatusChangeJson, ...commonErrors, 409: ErrorBody } };
   const at = (): number => (services.now?.() ?? new Date()).getTime();
+  const auditStatusChange = (request: FastifyRequest, action: string, record: CertificateRecord, disconnected: number): Promise<void> =>
+    recordAudit(services, request, { action, tenant: record.tenant, target: `certificate/${record.id}`, details: { status: record.status, disconnected } });
 
   app.post<{ Params: CertificateIdParams }>('/v1/certificates/:id/revoke', {
     schema: { tags: ['identity'], summary: 'Revoke a certificate (final): it is refused from now on, its live connections are closed, and the CRL lists it', ...statusChange },
   }, async (request) => {
     const change = await revokeCertificate(request.params.id.toLowerCase(), { identity: services.store, connections, at: at() });
+    await auditStatusChange(request, 'certificate.revoke', change.certificate, change.disconnected);
     return { certificate: certificateJson(change.certificate), disconnected: change.disconnected };
   });
 
@@ -68,6 +76,7 @@ export function registerCertificateRoutes(app: FastifyInstance, services: Identi
     schema: { tags: ['identity'], summary: 'Deactivate a certificate: it is refused until activated again, and its live connections are closed', ...statusChange },
   }, async (request) => {
     const change = await deactivateCertificate(request.params.id.toLowerCase(), { identity: services.store, connections, at: at() });
+    await auditStatusChange(request, 'certificate.deactivate', change.certificate, change.disconnected);
     return { certificate: certificateJson(change.certificate), disconnected: change.disconnected };
   });
 
@@ -80,6 +89,7 @@ export function registerCertificateRoutes(app: FastifyInstance, services: Identi
     // The store refuses REVOKED -> ACTIVE with CONFLICT: revocation is final.
     const record = current.status === 'ACTIVE' ? current : await services.store.setCertificateStatus(id, 'ACTIVE', at());
     if (record === undefined) throw new GatehouseError('NOT_FOUND', { what: 'Certificate', id });
+    await auditStatusChange(request, 'certificate.activate', record, 0);
     return { certificate: certificateJson(record), disconnected: 0 };
   });
 }

@@ -56,7 +56,7 @@ export function runPolicyVersionCases(withStore: WithStore): void {
       assert.deepEqual(back, { tenant: 'tenant-a', name: 'agent', document: doc(1), version: 1, createdAt: T0, updatedAt: T0 + 3 });
       assert.deepEqual(await store.getPolicy('tenant-a', 'agent'), back);
       assert.equal((await store.getPolicyVersion('tenant-a', 'agent', 3))?.isDefault, false);
-      await assert.rejects(store.setDefaultPolicyVersion('tenant-a', 'agent', 9, T0 + 4), { code: 'NOT_FOUND', message: 'Version of policy "agent" "9" was not found' });
+      await assert.rejects(store.setDefaultPolicyVersion('tenant-a', 'agent', 9, T0 + 4), { code: 'NOT_FOUND', message: 'Policy "agent" version "9" was not found' });
       await assert.rejects(store.setDefaultPolicyVersion('tenant-a', 'missing', 1, T0 + 4), { code: 'NOT_FOUND' });
       await assert.rejects(store.createPolicyVersion('tenant-b', 'agent', doc(2), {}, T0 + 4), { code: 'NOT_FOUND' });
     }));
