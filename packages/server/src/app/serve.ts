@@ -80,6 +80,13 @@ export async function startGatehouse(config: GatehouseConfig, options: StartOpti
     const identity = await createIdentityStore(config.store);
     await identity.open();
     stoppers.push(() => identity.close());
+    // The default tenant has a record like any other: it lists, and its policy routes find it.
+    if ((await identity.getTenant(config.identity.defaultTenant)) === undefined) {
+      const at = Date.now();
+      // A node starting at the same moment may create it first; its CONFLICT is the same outcome.
+      await identity.createTenant({ id: config.identity.defaultTenant, status: 'ACTIVE', createdAt: at, updatedAt: at })
+        .catch((error: unknown) => { if ((error as { code?: unknown }).code !== 'CONFLICT') throw error; });
+    }
     // The local CA (or its intermediate) signs agents' certificates; with TLS files from elsewhere there is none to sign with.
     const cas = firstRun.pki === undefined ? undefined : await loadSigningCa({ dir: firstRun.pki.dir, keySecret, intermediate: config.pki.intermediate });
     const ca = cas?.signing;
