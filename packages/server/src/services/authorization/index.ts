@@ -14,3 +14,4 @@ export type { DecidingStatement, DecisionKind, ExplainedDecision } from './expla
 export { DenialLog, type Denial, type DenialLogOptions } from './denial-log.js';
 export { policyCertificate } from './certificate-fields.js';
 export { StoreReads } from './store-reads.js';
+export { testAuthorization, type TestAuthorizationRequest, type TestAuthorizationResult } from './test-authorization.js';

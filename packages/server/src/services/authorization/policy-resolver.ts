@@ -234,7 +234,8 @@ function connectionContext(
   const value: PolicyContext = {
     tenant: principal.tenant,
     clientId: principal.clientId,
-    sourceIp: principal.sourceIp,
+    // '' (no address, as in a test request): `aws:SourceIp` is absent rather than an empty address.
+    ...(principal.sourceIp === '' ? {} : { sourceIp: principal.sourceIp }),
     isAttached: thing !== undefined,
     now,
     ...(principal.certificateId === undefined ? {} : { certificateId: principal.certificateId }),
