@@ -156,3 +156,12 @@ export interface ProvisioningTemplateJson {
   readonly createdAt: string;
   readonly updatedAt: string;
 }
+
+/** `POST /v1/test-authorization`. */
+export interface TestAuthorizationJson {
+  readonly decision: 'ALLOW' | 'EXPLICIT_DENY' | 'IMPLICIT_DENY';
+  readonly decidedBy?: { readonly policy: string; readonly version: number; readonly statementIndex: number; readonly effect: 'Allow' | 'Deny' };
+  readonly policies: readonly string[];
+  readonly resource: string;
+  readonly explanation: string;
+}

@@ -1,8 +1,9 @@
-/** Adds the admin commands (`clients`, `sessions`, `retained`, `publish`, `stats`, `tokens`, `templates`, `certs`, `ca`, `role-aliases`) to the `gatehouse` program. */
+/** Adds the admin commands (`clients`, `sessions`, `retained`, `publish`, `stats`, `tokens`, `templates`, `certs`, `ca`, `role-aliases`, `policy test`) to the `gatehouse` program. */
 import type { Command } from 'commander';
 import { registerCaCommands } from './commands/ca.js';
 import { registerCertsCommands } from './commands/certs.js';
 import { registerClientsCommands } from './commands/clients.js';
+import { registerPolicyTestCommand } from './commands/policy-test.js';
 import { registerPublishCommand } from './commands/publish.js';
 import { registerRetainedCommands } from './commands/retained.js';
 import { registerRoleAliasesCommands } from './commands/role-aliases.js';
@@ -33,4 +34,6 @@ export function registerAdminCommands(program: Command): void {
   registerCertsCommands(program);
   registerCaCommands(program);
   registerRoleAliasesCommands(program);
+  // After the policy commands, whose `policy` group it joins (it makes the group when there is none).
+  registerPolicyTestCommand(program);
 }
