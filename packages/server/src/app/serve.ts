@@ -10,7 +10,7 @@ import { createLogger, type Logger } from '../core/index.js';
 import { loadSigningCa, readKeySecret } from '../pki/index.js';
 import type { BrokerStore, IdentityStoreBackend } from '../store/index.js';
 import { listenServer, listenTcp, listenTls, listenWebSocket, stopListening, type ListenAddress, type ListenerHandle } from '../transport/index.js';
-import { createJitpProvisioner, startFleetProvisioning } from '../services/index.js';
+import { createJitpProvisioner, createPolicyAuthorizer, startFleetProvisioning } from '../services/index.js';
 import { renderBanner } from './banner.js';
 import { createConnectAuth } from './connect-auth.js';
 import { createCredentialMethods } from './credential-methods.js';
@@ -99,7 +99,12 @@ export async function startGatehouse(config: GatehouseConfig, options: StartOpti
     // Tokens and passwords come after SigV4: each defers unless its own credential is present.
     const credentialMethods = await createCredentialMethods(config, logger);
     const connect = createConnectAuth({ config, identity, logger, methods: [sigv4, ...credentialMethods], provisionUnknown: createJitpProvisioner({ identity, logger }) });
-    const hooks: BrokerHooks = { ...options.hooks, connect: [...(options.hooks?.connect ?? []), ...connect] };
+    // IoT policies bind every certificate, SigV4, token and password connection once it has
+    // authenticated, and follow the policy change feed; anonymous (loopback development) and service
+    // principals are unrestricted. An embedder's own authorize hook replaces it.
+    const policies = createPolicyAuthorizer({ identity, logger: logger.child({ component: 'authorization' }) });
+    stoppers.push(async () => policies.stop());
+    const hooks: BrokerHooks = { ...options.hooks, connect: [...(options.hooks?.connect ?? []), ...connect], authorize: options.hooks?.authorize ?? policies.authorize };
     const broker = new Broker({
       store,
       logger: logger.child({ component: 'broker' }),
