@@ -26,8 +26,9 @@ const QOS_LEVELS = [0, 1, 2] as const;
 
 const one = (value: number): readonly Sample[] => [{ value }];
 const byQos = (values: readonly number[]): readonly Sample[] => QOS_LEVELS.map((qos) => ({ value: values[qos] ?? 0, labels: { qos } }));
-const byReason = (values: Readonly<Record<string, number>>): readonly Sample[] =>
-  Object.entries(values).map(([reason, value]) => ({ value, labels: { reason } }));
+const byLabel = (label: string, values: Readonly<Record<string, number>>): readonly Sample[] =>
+  Object.entries(values).map(([key, value]) => ({ value, labels: { [label]: key } }));
+const byReason = (values: Readonly<Record<string, number>>): readonly Sample[] => byLabel('reason', values);
 
 /** Every broker metric, with the counter it reads. docs/admin-api.md lists the same names. */
 export const brokerMetrics: readonly MetricDefinition[] = [

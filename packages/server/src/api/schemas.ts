@@ -27,7 +27,14 @@ export const commonErrors = {
   404: ErrorBody,
 } as const;
 
+const TenantField = Type.String({ minLength: 1, maxLength: 128, pattern: '^[A-Za-z0-9_.:-]+$', description: 'The tenant; default `identity.defaultTenant`' });
+
+/** `?tenant=` on routes that name one client, session or retained topic. */
+export const TenantScopeQuery = Type.Object({ tenant: Type.Optional(TenantField) }, { additionalProperties: false });
+export type TenantScopeQuery = Static<typeof TenantScopeQuery>;
+
 export const ListQuery = Type.Object({
+  tenant: Type.Optional(TenantField),
   prefix: Type.Optional(Type.String({ description: 'Keep only items whose client id (or topic) starts with this' })),
   limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 1000, default: 100, description: 'Items per page' })),
   cursor: Type.Optional(Type.String({ description: '`nextCursor` of the previous page' })),
@@ -103,6 +110,7 @@ const Subscription = Type.Object({
 export const SessionInfo = Type.Object(
   {
     clientId: Type.String(),
+    tenant: Type.Optional(Type.String()),
     connected: Type.Boolean(),
     protocolVersion: Type.Integer(),
     expiryInterval: Type.Integer({ description: 'Seconds; 4294967295 means never' }),
@@ -139,7 +147,8 @@ export const RetainedInfo = Type.Object(
 
 export const PublishBody = Type.Object(
   {
-    topic: Type.String({ minLength: 1, description: 'Topic name (no wildcards)' }),
+    topic: Type.String({ minLength: 1, description: "Topic name (no wildcards), the tenant's own name; `$tenants/{tenant}/...` names any tenant's" }),
+    tenant: Type.Optional(TenantField),
     payload: Type.Optional(Type.String({ description: 'The payload, encoded as `payloadEncoding` says; empty when absent' })),
     payloadEncoding: Type.Optional(StringEnum(['utf8', 'base64'] as const, { default: 'utf8' })),
     qos: Type.Optional(Type.Unsafe<0 | 1 | 2>({ type: 'integer', enum: [0, 1, 2], default: 0 })),

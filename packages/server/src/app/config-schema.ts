@@ -134,6 +134,8 @@ export const ConfigSchema = Type.Object(
         credentials: Type.Object({ secretFile: Type.String({ minLength: 1 }) }, strict),
         /** How often live connections' certificates are checked again (revocation reaches them within this). */
         certificateRecheckMs: Int(100, 60_000),
+        /** A principal with no IoT policy attached: `tenant` (anything inside its own tenant) or `deny` (AWS IoT). */
+        unattachedPolicy: Type.Union([Type.Literal('tenant'), Type.Literal('deny')]),
       },
       strict,
     ),
@@ -173,6 +175,6 @@ export function defaultConfig(home: string): GatehouseConfig {
     mqtt: {},
     identity: { defaultTenant: 'default', tokenTtlSeconds: 900, certificateDays: 365 },
     pki: { intermediate: false },
-    auth: { authorizers: [], credentials: { secretFile: join(home, 'credentials-secret') }, certificateRecheckMs: 500 },
+    auth: { authorizers: [], credentials: { secretFile: join(home, 'credentials-secret') }, certificateRecheckMs: 500, unattachedPolicy: 'tenant' },
   };
 }

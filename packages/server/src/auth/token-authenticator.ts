@@ -143,6 +143,18 @@ async function check(options: TokenAuthenticatorOptions, event: CredentialConnec
   if (principal.clientIdPattern !== undefined && !clientIdMatches(principal.clientIdPattern, event.clientId)) {
     return refuse(`client id "${event.clientId}" is not one the token allows ("${principal.clientIdPattern}")`);
   }
+  const tenants = serviceTenants(claims);
+  if (tenants !== undefined) {
+    // A token for the SaaS backend: a service principal that addresses the granted tenants' topics
+    // by their full names (`$tenants/{tenant}/...`) instead of living inside one tenant.
+    return {
+      kind: 'allow',
+      principal: {
+        kind: 'service', tenant: principal.tenant, clientId: event.clientId, sourceIp: event.peer.remoteAddress,
+        attributes: { ...claimAttributes(claims), authorizerName: authorizer.name, tenants },
+      },
+    };
+  }
   return {
     kind: 'allow',
     principal: {
@@ -154,6 +166,17 @@ async function check(options: TokenAuthenticatorOptions, event: CredentialConnec
       attributes: { ...claimAttributes(claims), authorizerName: authorizer.name },
     },
   };
+}
+
+/** The claim that makes a token a service principal's: `"*"` or an array of tenant ids. */
+export const serviceTenantsClaim = 'gatehouse:tenants';
+
+/** The granted tenants as the broker reads them (`*` or a comma-separated list), or undefined for an agent's token. */
+function serviceTenants(claims: JWTPayload): string | undefined {
+  const value = claims[serviceTenantsClaim];
+  if (value === '*') return '*';
+  if (Array.isArray(value) && value.every((tenant) => typeof tenant === 'string' && /^[A-Za-z0-9_.:-]+$/.test(tenant))) return value.join(',');
+  return undefined;
 }
 
 /** The token's string claims, for policies to test; numbers (`exp`, `iat`) and objects are left out. */

@@ -8,6 +8,7 @@ import type { Connection } from './connection.js';
 import type { BrokerCore } from './core.js';
 import { topicLimits } from './handlers/limits.js';
 import type { Session } from './session.js';
+import { localStart, tenantTopicPrefix, tenantTopicRoot } from './tenancy.js';
 import type {
   BrokerAdmin, BrokerCounters, ClientInfo, ClientPrincipal, DisconnectWhereOptions, ListOptions, LiveConnection, Page, PublishRequest, RetainedInfo, SessionInfo,
 } from './types.js';
@@ -28,17 +29,23 @@ export class Admin implements BrokerAdmin {
 
   listClients(options: ListOptions = {}): Page<ClientInfo> {
     const connected = new Map<string, Connection>();
-    for (const connection of this.#core.connections) if (connection.connected) connected.set(connection.clientId, connection);
-    return page([...connected.keys()], options, (id) => clientInfo(connected.get(id)!));
+    for (const connection of this.#core.connections) {
+      if (!connection.connected) continue;
+      if (options.tenant !== undefined && connection.scope.tenant !== options.tenant) continue;
+      // Keyed by session key: two tenants' agent-7 are two clients.
+      connected.set(connection.sessionKey, connection);
+    }
+    const keys = [...connected.keys()];
+    return page(keys, options, (key) => clientInfo(connected.get(key)!), (key) => connected.get(key)!.clientId, options.prefix);
   }
 
-  getClient(clientId: string): ClientInfo | undefined {
-    const connection = this.#core.sessions.get(clientId)?.connection;
+  getClient(clientId: string, tenant?: string): ClientInfo | undefined {
+    const connection = this.#session(clientId, tenant)?.connection;
     return connection === undefined ? undefined : clientInfo(connection);
   }
 
-  disconnectClient(clientId: string): boolean {
-    const connection = this.#core.sessions.get(clientId)?.connection;
+  disconnectClient(clientId: string, tenant?: string): boolean {
+    const connection = this.#session(clientId, tenant)?.connection;
     if (connection === undefined) return false;
     connection.disconnect(ReasonCode.AdministrativeAction, 'Disconnected by an operator', 'admin');
     return true;
@@ -62,35 +69,64 @@ export class Admin implements BrokerAdmin {
 
   listSessions(options: ListOptions = {}): Page<SessionInfo> {
     const sessions = this.#core.sessions;
-    return page([...sessions.keys()], options, (id) => sessionInfo(sessions.get(id)!));
+    const tenant = options.tenant;
+    const keys = tenant === undefined ? [...sessions.keys()] : [...sessions.keys()].filter((key) => sessions.get(key)!.owner.tenant === tenant);
+    return page(keys, options, (key) => sessionInfo(sessions.get(key)!), (key) => sessions.get(key)!.owner.clientId, options.prefix);
   }
 
-  getSession(clientId: string): SessionInfo | undefined {
-    const session = this.#core.sessions.get(clientId);
+  getSession(clientId: string, tenant?: string): SessionInfo | undefined {
+    const session = this.#session(clientId, tenant);
     return session === undefined ? undefined : sessionInfo(session);
   }
 
-  async deleteSession(clientId: string): Promise<boolean> {
-    const deleted = this.#core.deleteSession(clientId);
+  async deleteSession(clientId: string, tenant?: string): Promise<boolean> {
+    const session = this.#session(clientId, tenant);
+    if (session === undefined) return false;
+    const deleted = this.#core.deleteSession(session.clientId);
     if (deleted) await this.#core.commit.flush();
     return deleted;
   }
 
   listRetained(options: ListOptions = {}): Page<RetainedInfo> {
-    const retained = new Map(this.#core.retained.entries(options.prefix));
-    return page([...retained.keys()], options, (topic) => retainedInfo(retained.get(topic)!));
+    const prefix = this.#topicPrefix(options.tenant);
+    const retained = new Map(this.#core.retained.entries(prefix + (options.prefix ?? '')));
+    return page([...retained.keys()], options, (topic) => retainedInfo(retained.get(topic)!, prefix.length), (topic) => topic.slice(prefix.length), '', true);
   }
 
-  getRetained(topic: string): RetainedInfo | undefined {
-    const message = this.#core.retained.get(topic, this.#core.now());
-    return message === undefined ? undefined : retainedInfo(message);
+  getRetained(topic: string, tenant?: string): RetainedInfo | undefined {
+    const prefix = this.#topicPrefix(tenant, topic);
+    const message = this.#core.retained.get(prefix + topic, this.#core.now());
+    return message === undefined ? undefined : retainedInfo(message, prefix.length);
   }
 
-  async deleteRetained(topic: string): Promise<boolean> {
-    const deleted = this.#core.retained.delete(topic);
+  async deleteRetained(topic: string, tenant?: string): Promise<boolean> {
+    const deleted = this.#core.retained.delete(this.#topicPrefix(tenant, topic) + topic);
     this.#core.counters.retainedMessages = this.#core.retained.size;
     if (deleted) await this.#core.commit.flush();
     return deleted;
+  }
+
+  /** A session by the client id operators know, inside `tenant` (default: the broker's default tenant). */
+  #session(clientId: string, tenant: string | undefined): Session | undefined {
+    const sessions = this.#core.sessions;
+    const scope = tenant ?? this.#core.defaultTenant;
+    const found = (scope === undefined ? undefined : sessions.get(`${scope}/${clientId}`)) ?? sessions.get(clientId) ?? sessions.get(`*/${clientId}`);
+    if (found !== undefined || tenant !== undefined) return found;
+    // No tenant named and none by default: the one session of that client id in any tenant, if it is unique.
+    let only: Session | undefined;
+    for (const [key, session] of sessions) {
+      if (session.owner.clientId !== clientId) continue;
+      if (only !== undefined) return undefined;
+      only = session;
+    }
+    return only;
+  }
+
+  /** The prefix that turns an operator's topic into the broker's name; none for full `$tenants/...` names. */
+  #topicPrefix(tenant: string | undefined, topic = ''): string {
+    const scope = tenant ?? this.#core.defaultTenant;
+    if (scope === undefined || topic.startsWith(tenantTopicRoot)) return '';
+    return tenantTopicPrefix(scope);
   }
 
   async publish(request: PublishRequest): Promise<void> {
@@ -102,7 +138,7 @@ export class Admin implements BrokerAdmin {
     }
     const { messageExpiryInterval, ...properties } = request.properties ?? {};
     const message: StoredMessage = {
-      topic: request.topic,
+      topic: this.#topicPrefix(request.tenant, request.topic) + request.topic,
       payload: request.payload,
       qos: request.qos,
       retain: request.retain,
@@ -115,14 +151,22 @@ export class Admin implements BrokerAdmin {
   }
 }
 
-function page<T>(keys: string[], options: ListOptions, toItem: (key: string) => T): Page<T> {
+/**
+ * One page of items in key order. `shown` is the key as the caller knows it (a client id without its
+ * tenant, a topic without its prefix): `nameStartsWith` applies to it. Cursors are keys (opaque to
+ * callers) unless `cursorIsShown`, where every key has the same prefix and the shown name sorts alike.
+ */
+function page<T>(
+  keys: string[], options: ListOptions, toItem: (key: string) => T,
+  shown: (key: string) => string = (key) => key, nameStartsWith = options.prefix, cursorIsShown = false,
+): Page<T> {
   const limit = Math.min(Math.max(options.limit ?? DEFAULT_PAGE, 1), MAX_PAGE);
-  const prefix = options.prefix;
   const cursor = options.cursor;
-  const selected = keys.filter((key) => (prefix === undefined || key.startsWith(prefix)) && (cursor === undefined || key > cursor)).sort();
+  const cursorOf = cursorIsShown ? shown : (key: string): string => key;
+  const selected = keys.filter((key) => (nameStartsWith === undefined || shown(key).startsWith(nameStartsWith)) && (cursor === undefined || cursorOf(key) > cursor)).sort();
   const items = selected.slice(0, limit).map(toItem);
   const last = selected[limit - 1];
-  return selected.length > limit && last !== undefined ? { items, nextCursor: last } : { items };
+  return selected.length > limit && last !== undefined ? { items, nextCursor: cursorOf(last) } : { items };
 }
 
 function clientInfo(connection: Connection): ClientInfo {
@@ -158,25 +202,34 @@ function clientPrincipal(principal: Principal): ClientPrincipal {
 }
 
 function sessionInfo(session: Session): SessionInfo {
+  const { tenant, clientId } = session.owner;
   const expiresAt = session.connection === undefined && session.disconnectedAt !== undefined && !session.neverExpires
     ? new Date(session.disconnectedAt + session.expiryInterval * 1000).toISOString()
     : undefined;
   return {
-    clientId: session.clientId,
+    clientId,
+    ...(tenant === undefined ? {} : { tenant }),
     connected: session.connection !== undefined,
     protocolVersion: session.protocolVersion,
     expiryInterval: session.expiryInterval,
     ...(session.disconnectedAt === undefined ? {} : { disconnectedAt: new Date(session.disconnectedAt).toISOString() }),
     ...(expiresAt === undefined ? {} : { expiresAt }),
-    subscriptions: [...session.subscriptions.values()].map(({ filter, options }) => ({ filter, options })),
+    subscriptions: [...session.subscriptions.values()].map(({ filter, options }) => ({ filter: localFilter(filter), options })),
     queued: session.queue.length,
     inflight: session.inflight.size,
   };
 }
 
-function retainedInfo(message: RetainedMessage): RetainedInfo {
+/** A subscription filter as its client wrote it: without its tenant's prefix (shared ones keep `$share/{group}/`). */
+function localFilter(filter: string): string {
+  const shared = filter.startsWith('$share/') ? filter.indexOf('/', 7) + 1 : 0;
+  const start = localStart(filter.slice(shared));
+  return start === 0 ? filter : filter.slice(0, shared) + filter.slice(shared + start);
+}
+
+function retainedInfo(message: RetainedMessage, cut = 0): RetainedInfo {
   return {
-    topic: message.topic,
+    topic: message.topic.slice(cut),
     qos: message.qos,
     payloadSize: message.payload.length,
     payload: message.payload.toString('base64'),

@@ -9,7 +9,10 @@ export type InternalMessage = StoredMessage;
 
 /** Who published a message that reached an internal subscriber; absent for messages from services. */
 export interface MessageOrigin {
+  /** The client id as the client sent it. */
   readonly clientId: string;
+  /** Its session's key (tenant and client id): what `publishTo` takes. */
+  readonly sessionKey: string;
   /** The connection's principal, when it authenticated as one. */
   readonly principal?: Principal;
 }
@@ -29,7 +32,7 @@ export interface BrokerPort {
    * topic (at that subscription's QoS) and nobody else. False when the client has no such session
    * or no matching subscription.
    */
-  publishTo(clientId: string, message: InternalMessage): boolean;
+  publishTo(sessionKey: string, message: InternalMessage): boolean;
   /**
    * Gets every message published on a topic matching `filter`, synchronously, with its origin when a
    * client published it; returns the unsubscribe function.

@@ -11,7 +11,17 @@ import type { StoredMessage } from '../store/index.js';
 import type { ArmedWill, BrokerContext } from './context.js';
 import { countDisconnect, countDrop } from './counters.js';
 import { dispatch } from './handlers/index.js';
+import type { ConnectionPolicy } from './hooks.js';
 import type { Session } from './session.js';
+import { unscoped, type TenantScope } from './tenancy.js';
+
+/** Topics a connection's decision cache remembers before it starts again. */
+const MAX_CACHED_DECISIONS = 1024;
+
+function remember(cache: Map<string, boolean>, topic: string, allowed: boolean): void {
+  if (cache.size >= MAX_CACHED_DECISIONS) cache.clear();
+  cache.set(topic, allowed);
+}
 
 export type ConnectionState = 'connecting' | 'authenticating' | 'connected' | 'closed';
 
@@ -30,6 +40,10 @@ export class Connection {
   username: string | undefined;
   /** Who the connect hooks allowed in; set before CONNACK, so revocation can find it while it connects. */
   principal: Principal | undefined;
+  /** Its tenant, topic prefix and session key (tenancy.ts); set when the CONNECT is accepted. */
+  scope: TenantScope = unscoped;
+  /** What its policies allow; undefined: not restricted by policies. */
+  policy: ConnectionPolicy | undefined;
   session: Session | undefined;
   cleanStart = true;
   /** Seconds; 0 disables the check. */
@@ -71,6 +85,11 @@ export class Connection {
   #tokensAt: number;
   #paused = false;
   #authWaiter: ((data: Buffer | undefined) => void) | undefined;
+  /** Decision caches (DESIGN performance rule 4), valid while the policy's generation is `#decisionsOf`. */
+  #decisionsOf = -1;
+  readonly #publishDecisions = new Map<string, boolean>();
+  readonly #retainDecisions = new Map<string, boolean>();
+  readonly #receiveDecisions = new Map<string, boolean>();
 
   constructor(ctx: BrokerContext, socket: Duplex, peer: PeerInfo) {
     this.ctx = ctx;
@@ -214,6 +233,46 @@ export class Connection {
   }
 
   /** Sends a PUBLISH in the message's delivered form (QoS, retain) with the given packet id. */
+  /** The key of its session: tenant and client id (tenancy.ts), or the client id without a principal. */
+  get sessionKey(): string {
+    return this.scope.sessionKey || this.clientId;
+  }
+
+  /** `iot:Publish` (and `iot:RetainPublish`) on a topic of the client's own naming, from the decision cache. */
+  mayPublish(topic: string, retain: boolean): boolean {
+    const policy = this.policy;
+    if (policy === undefined) return true;
+    this.#checkGeneration(policy);
+    const cache = retain ? this.#retainDecisions : this.#publishDecisions;
+    let allowed = cache.get(topic);
+    if (allowed === undefined) {
+      allowed = policy.mayPublish(topic, retain);
+      remember(cache, topic, allowed);
+    }
+    return allowed;
+  }
+
+  /** `iot:Receive` on a message's (internal) topic, from the decision cache. */
+  mayReceive(topic: string): boolean {
+    const policy = this.policy;
+    if (policy === undefined) return true;
+    this.#checkGeneration(policy);
+    let allowed = this.#receiveDecisions.get(topic);
+    if (allowed === undefined) {
+      allowed = policy.mayReceive(topic.slice(this.scope.topicPrefix.length));
+      remember(this.#receiveDecisions, topic, allowed);
+    }
+    return allowed;
+  }
+
+  #checkGeneration(policy: ConnectionPolicy): void {
+    if (policy.generation === this.#decisionsOf) return;
+    this.#decisionsOf = policy.generation;
+    this.#publishDecisions.clear();
+    this.#retainDecisions.clear();
+    this.#receiveDecisions.clear();
+  }
+
   sendPublish(message: StoredMessage, packetId: number, dup: boolean): void {
     if (this.state === 'closed') return;
     let topicAlias: number | undefined;
@@ -239,6 +298,7 @@ export class Connection {
       subscriptionIds: message.properties?.subscriptionIdentifiers,
       topicAlias,
       omitTopic,
+      topicOffset: this.scope.topicPrefix.length,
     }, this.ctx.now());
     if (this.maxOutgoingPacketSize > 0 && buffer.length > this.maxOutgoingPacketSize) {
       // [MQTT-3.1.2-24] never send a packet larger than the client's Maximum Packet Size; drop it
@@ -364,6 +424,7 @@ export class Connection {
     this.state = 'closed';
     this.#socket.destroySoon?.();
     countDisconnect(this.ctx.counters, label);
+    this.policy?.release();
     this.ctx.connectionClosed(this, publishWill && wasConnected);
   }
 

@@ -50,6 +50,8 @@ export interface BrokerContext {
   publish(message: StoredMessage, origin: Session | undefined): void;
   /** Sends the retained messages matching a new subscription [MQTT-3.3.1-9]. */
   sendRetained(subscription: SessionSubscription): void;
+  /** A policy refused `action` on `resource` (the client's own name): counted, and logged at a bounded rate. */
+  authorizationDenied(connection: Connection, action: 'iot:Publish' | 'iot:RetainPublish' | 'iot:Subscribe' | 'iot:Receive', resource: string): void;
   addSubscription(subscription: SessionSubscription): void;
   removeSubscription(subscription: SessionSubscription): void;
   /** Sends what the session's window now allows. */

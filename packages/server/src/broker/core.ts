@@ -22,6 +22,7 @@ import { RetainedStore } from './retained.js';
 import { Router } from './router.js';
 import { Session, type SessionSubscription } from './session.js';
 import type { BrokerCounters, BrokerFeatures, BrokerLimits } from './types.js';
+import { hidesDollarTopic, localStart } from './tenancy.js';
 import { WillScheduler } from './will.js';
 
 export interface BrokerOptions {
@@ -34,6 +35,8 @@ export interface BrokerOptions {
   readonly serverKeepAlive?: number;
   /** Milliseconds a new connection has to send CONNECT (and finish authenticating). */
   readonly connectTimeoutMs?: number;
+  /** The tenant the admin view means when it names none (tenancy.ts); absent: full names. */
+  readonly defaultTenant?: string;
 }
 
 const MAX_TIMER_MS = 0x7fffffff;
@@ -46,6 +49,7 @@ export class BrokerCore implements BrokerContext {
   readonly logger: Logger;
   readonly counters: BrokerCounters = newCounters();
   readonly serverKeepAlive: number | undefined;
+  readonly defaultTenant: string | undefined;
   readonly router = new Router();
   readonly retained: RetainedStore;
   readonly encoder = new PublishEncoder();
@@ -69,6 +73,7 @@ export class BrokerCore implements BrokerContext {
     this.hooks = options.hooks ?? {};
     this.logger = options.logger;
     this.serverKeepAlive = options.serverKeepAlive;
+    this.defaultTenant = options.defaultTenant;
     this.connectTimeoutMs = options.connectTimeoutMs ?? 10_000;
     this.store = options.store;
     const counters = this.counters;
@@ -154,7 +159,8 @@ export class BrokerCore implements BrokerContext {
   // ---- sessions
 
   openSession(connection: Connection, packet: ConnectPacket, expiryInterval: number): { session: Session; sessionPresent: boolean } {
-    const clientId = connection.clientId;
+    // Sessions are keyed by tenant and client id (tenancy.ts): another tenant's agent-7 is another session.
+    const clientId = connection.sessionKey;
     const cleanStart = packet.clean !== false;
     let session = this.sessions.get(clientId);
     const previous = session?.connection;
@@ -177,6 +183,8 @@ export class BrokerCore implements BrokerContext {
     }
     if (session === undefined) {
       session = new Session(clientId, connection.protocolVersion, expiryInterval);
+      const tenant = connection.scope.tenant;
+      session.owner = tenant === undefined ? { clientId: connection.clientId } : { tenant, clientId: connection.clientId };
       this.sessions.set(clientId, session);
       this.counters.sessions++;
     } else {
@@ -237,7 +245,7 @@ export class BrokerCore implements BrokerContext {
     if (will !== undefined && publishWill) {
       const delay = Math.min(will.delayInterval, session?.expiryInterval ?? 0);
       if (delay === 0 || !ownsSession) this.#publishWill(will.message);
-      else this.#wills.schedule(connection.clientId, will.message, delay * 1000, true);
+      else this.#wills.schedule(connection.sessionKey, will.message, delay * 1000, true);
     }
     if (!ownsSession) return;
     session.connection = undefined;
@@ -442,7 +450,9 @@ export class BrokerCore implements BrokerContext {
   }
 
   sendRetained(subscription: SessionSubscription): void {
-    const messages = this.retained.match(subscription.topicFilter, this.now());
+    let messages = this.retained.match(subscription.topicFilter, this.now());
+    // [MQTT-4.7.2-1] inside a tenant, `#` and `+/...` do not reach its `$aws/...` topics (tenancy.ts)
+    if (localStart(subscription.topicFilter) > 0) messages = messages.filter((message) => !hidesDollarTopic(subscription.topicFilter, message.topic));
     this.counters.retainedMessages = this.retained.size;
     if (messages.length === 0) return;
     const options = subscription.options;
@@ -460,6 +470,26 @@ export class BrokerCore implements BrokerContext {
     drain(this, session);
   }
 
+  /** Denials logged in the current second; beyond DENIAL_LOGS_PER_SECOND they are only counted. */
+  #denialLogs = 0;
+  #denialLogSecond = 0;
+
+  authorizationDenied(connection: Connection, action: 'iot:Publish' | 'iot:RetainPublish' | 'iot:Subscribe' | 'iot:Receive', resource: string): void {
+    const denials = this.counters.authorizationDenials;
+    denials[action] = (denials[action] ?? 0) + 1;
+    const second = Math.floor(this.now() / 1000);
+    if (second !== this.#denialLogSecond) {
+      this.#denialLogSecond = second;
+      this.#denialLogs = 0;
+    }
+    if (++this.#denialLogs > DENIAL_LOGS_PER_SECOND) return;
+    const principal = connection.principal;
+    this.logger.info({
+      clientId: connection.clientId, tenant: principal?.tenant, thing: principal?.thingName, action, resource,
+      explanation: connection.policy?.explain(action, resource),
+    }, 'not authorized');
+  }
+
   dropInflight(connection: Connection, packetId: number): void {
     const session = connection.session;
     if (session === undefined) return;
@@ -470,7 +500,12 @@ export class BrokerCore implements BrokerContext {
 
 export type { ArmedWill };
 
+/** At most this many denials are logged per second, across connections; the rest are counted. */
+const DENIAL_LOGS_PER_SECOND = 20;
+
 function originOf(session: Session): MessageOrigin {
-  const principal = session.connection?.principal;
-  return principal === undefined ? { clientId: session.clientId } : { clientId: session.clientId, principal };
+  const connection = session.connection;
+  const principal = connection?.principal;
+  const clientId = connection?.clientId ?? session.owner.clientId;
+  return principal === undefined ? { clientId, sessionKey: session.clientId } : { clientId, sessionKey: session.clientId, principal };
 }

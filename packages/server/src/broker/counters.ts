@@ -17,6 +17,7 @@ export function newCounters(): BrokerCounters {
     bytesOut: 0,
     drops: {},
     disconnects: {},
+    authorizationDenials: {},
     queuedMessages: 0,
     inflightMessages: 0,
     storeCommits: 0,

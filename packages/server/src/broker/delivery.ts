@@ -14,6 +14,11 @@ import type { OutgoingEntry, Session } from './session.js';
  */
 export function deliver(ctx: BrokerContext, session: Session, message: StoredMessage): void {
   const connection = session.connection;
+  // iot:Receive, checked per delivery as AWS does: a policy change stops a subscription's deliveries.
+  if (connection !== undefined && connection.policy !== undefined && !connection.mayReceive(message.topic)) {
+    refuseReceive(ctx, connection, message);
+    return;
+  }
   if (message.qos === 0) {
     if (connection === undefined) {
       // QoS 0 is not queued for offline sessions (docs/mqtt-support.md).
@@ -39,6 +44,11 @@ export function deliver(ctx: BrokerContext, session: Session, message: StoredMes
     return;
   }
   enqueue(ctx, session, entry);
+}
+
+function refuseReceive(ctx: BrokerContext, connection: NonNullable<Session['connection']>, message: StoredMessage): void {
+  countDrop(ctx.counters, 'not-authorized');
+  ctx.authorizationDenied(connection, 'iot:Receive', message.topic.slice(connection.scope.topicPrefix.length));
 }
 
 function enqueue(ctx: BrokerContext, session: Session, entry: OutgoingEntry): void {
@@ -110,6 +120,12 @@ function drainQueue(ctx: BrokerContext, session: Session, connection: NonNullabl
     const message = entry.message;
     if (message.expiresAt !== undefined && message.expiresAt <= now) {
       countDrop(ctx.counters, 'expired');
+      if (session.persistent) ctx.persist({ kind: 'outgoing.remove', clientId: session.clientId, seq: entry.seq });
+      continue;
+    }
+    if (connection.policy !== undefined && !connection.mayReceive(message.topic)) {
+      // Queued while offline, and the policy that now applies does not let it through.
+      refuseReceive(ctx, connection, message);
       if (session.persistent) ctx.persist({ kind: 'outgoing.remove', clientId: session.clientId, seq: entry.seq });
       continue;
     }

@@ -4,3 +4,4 @@ export { allow, allowAs, defer, deny } from './hooks.js';
 export type * from './hooks.js';
 export type * from './broker-port.js';
 export type * from './types.js';
+export { localTopic, tenantTopicPrefix, tenantTopicRoot, topicTenant } from './tenancy.js';

@@ -17,6 +17,8 @@ export interface PublishForm {
   /** Outgoing topic alias; with `omitTopic` the topic name is left empty. */
   readonly topicAlias?: number | undefined;
   readonly omitTopic?: boolean | undefined;
+  /** Characters cut from the front of the topic: a tenant's `$tenants/{tenant}/` prefix (tenancy.ts). */
+  readonly topicOffset?: number;
 }
 
 interface CachedForm {
@@ -25,8 +27,8 @@ interface CachedForm {
   readonly packetIdOffset: number;
 }
 
-/** Slots: [v5 ? 1 : 0][retain ? 1 : 0][qos]. */
-const SLOTS = 12;
+/** Slots: [topic cut ? 1 : 0][v5 ? 1 : 0][retain ? 1 : 0][qos]. One message reaches at most one tenant's prefix length and the full name. */
+const SLOTS = 24;
 
 export class PublishEncoder {
   #message: StoredMessage | undefined;
@@ -49,11 +51,11 @@ export class PublishEncoder {
     const shareable = message === this.#message && now === this.#now && !form.dup
       && form.subscriptionIds === undefined && form.topicAlias === undefined;
     if (!shareable) return encodeForm(message, form, now);
-    const slot = (form.protocolVersion === 5 ? 6 : 0) + (form.retain ? 3 : 0) + form.qos;
+    const slot = (form.topicOffset ? 12 : 0) + (form.protocolVersion === 5 ? 6 : 0) + (form.retain ? 3 : 0) + form.qos;
     let cached = this.#forms[slot];
     if (cached === undefined) {
       const buffer = encodeForm(message, { ...form, packetId: 1 }, now);
-      cached = { buffer, packetIdOffset: form.qos === 0 ? 0 : packetIdOffset(buffer, message.topic) };
+      cached = { buffer, packetIdOffset: form.qos === 0 ? 0 : packetIdOffset(buffer, outgoingTopic(message.topic, form.topicOffset)) };
       this.#forms[slot] = cached;
     }
     if (form.qos === 0) return cached.buffer;
@@ -62,6 +64,11 @@ export class PublishEncoder {
     copy.writeUInt16BE(form.packetId, cached.packetIdOffset);
     return copy;
   }
+}
+
+/** The topic as the subscriber names it. */
+function outgoingTopic(topic: string, offset: number | undefined): string {
+  return offset ? topic.slice(offset) : topic;
 }
 
 /** Fixed header, remaining length, topic length and topic come before the packet identifier. */
@@ -78,7 +85,7 @@ function varIntSizeFromBuffer(buffer: Buffer): number {
 
 function encodeForm(message: StoredMessage, form: PublishForm, now: number): Buffer {
   const fields = {
-    topic: form.omitTopic === true ? '' : message.topic,
+    topic: form.omitTopic === true ? '' : outgoingTopic(message.topic, form.topicOffset),
     payload: message.payload,
     qos: form.qos,
     retain: form.retain,

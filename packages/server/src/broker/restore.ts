@@ -1,6 +1,7 @@
 /** Rebuilds a session from what the store kept of it (at start, before any client connects). */
 import type { LoadedSession } from '../store/index.js';
 import { newSessionSubscription, Session } from './session.js';
+import { splitSessionKey } from './tenancy.js';
 
 /**
  * A session as it was stored: subscriptions (shared ones with their group), the outgoing queue in
@@ -10,6 +11,7 @@ import { newSessionSubscription, Session } from './session.js';
 export function restoreSession(stored: LoadedSession, now: number): Session {
   const session = new Session(stored.clientId, stored.protocolVersion, stored.expiryInterval);
   session.stored = true;
+  session.owner = splitSessionKey(stored.clientId);
   session.disconnectedAt = stored.disconnectedAt ?? now;
   for (const { filter, options } of stored.subscriptions) session.subscriptions.set(filter, newSessionSubscription(session, filter, options));
   for (const outgoing of stored.outgoing) {

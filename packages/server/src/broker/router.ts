@@ -5,6 +5,7 @@
 import { TopicTree } from '@gatehouse/protocol';
 import type { StoredMessage } from '../store/index.js';
 import type { MessageOrigin } from './broker-port.js';
+import { hidesDollarTopic, localStart } from './tenancy.js';
 import type { SessionSubscription } from './session.js';
 
 /** A `$share/{group}/{filter}` group: one subscriber of it gets each message (4.8.2). */
@@ -36,6 +37,9 @@ export class Router {
     let entries = this.#cache.get(topic);
     if (entries === undefined) {
       entries = this.#tree.match(topic);
+      // [MQTT-4.7.2-1] at a tenant's first level (tenancy.ts): `$tenants/acme/#` skips `$tenants/acme/$aws/...`
+      const local = localStart(topic);
+      if (local > 0 && topic.charCodeAt(local) === 36 /* $ */) entries = entries.filter((entry) => !hidesDollarTopic(entry.topicFilter, topic));
       if (this.#cache.size >= MAX_CACHED_TOPICS) this.#cache = new Map();
       this.#cache.set(topic, entries);
     }

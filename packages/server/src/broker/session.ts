@@ -78,8 +78,15 @@ export class Session {
   routeRetainAsPublished = false;
   routeSubscriptionIds: number[] | undefined;
 
+  /**
+   * Whom the session belongs to as operators name it: tenant and client id (`clientId` above is the
+   * broker's key, tenancy.ts). Exact for sessions made by a connection; read back from the key after a restart.
+   */
+  owner: { readonly tenant?: string; readonly clientId: string };
+
   constructor(clientId: string, protocolVersion: 3 | 4 | 5, expiryInterval: number) {
     this.clientId = clientId;
+    this.owner = { clientId };
     this.protocolVersion = protocolVersion;
     this.expiryInterval = expiryInterval;
   }

@@ -91,6 +91,8 @@ export interface DisconnectWhereOptions {
 
 export interface SessionInfo {
   readonly clientId: string;
+  /** The tenant the session belongs to; absent for service and unscoped sessions. */
+  readonly tenant?: string;
   readonly connected: boolean;
   readonly protocolVersion: 3 | 4 | 5;
   readonly expiryInterval: number;
@@ -114,7 +116,10 @@ export interface RetainedInfo {
 }
 
 export interface PublishRequest {
+  /** The tenant's own name, or a full `$tenants/{tenant}/...` name. */
   readonly topic: string;
+  /** Default the broker's `defaultTenant`. */
+  readonly tenant?: string;
   readonly payload: Buffer;
   readonly qos: 0 | 1 | 2;
   readonly retain: boolean;
@@ -132,14 +137,17 @@ export interface ListOptions {
   readonly cursor?: string;
   /** Keep only items whose client id (or topic, for retained) starts with this. */
   readonly prefix?: string;
+  /** Sessions and retained messages of this tenant (default the broker's `defaultTenant`), with their own names. */
+  readonly tenant?: string;
 }
 
 /** The operator's view of the broker, used by the admin API. */
 export interface BrokerAdmin {
   listClients(options?: ListOptions): Page<ClientInfo>;
-  getClient(clientId: string): ClientInfo | undefined;
+  /** `tenant`: the client's tenant; default the broker's `defaultTenant` (tenancy.ts). */
+  getClient(clientId: string, tenant?: string): ClientInfo | undefined;
   /** Closes the client's connection (v5 clients get DISCONNECT 0x98 Administrative action). Returns false if not connected. */
-  disconnectClient(clientId: string): boolean;
+  disconnectClient(clientId: string, tenant?: string): boolean;
   /**
    * Closes every live connection (connecting ones included) that `predicate` picks, with the given
    * reason; returns how many it closed. Synchronous, so no connection slips in between check and close.
@@ -151,12 +159,13 @@ export interface BrokerAdmin {
   /** The principals of the live connections that have one (for re-checking their credentials). */
   listPrincipals(): Principal[];
   listSessions(options?: ListOptions): Page<SessionInfo>;
-  getSession(clientId: string): SessionInfo | undefined;
+  getSession(clientId: string, tenant?: string): SessionInfo | undefined;
   /** Removes the session (disconnecting its client first). Returns false if there was none. */
-  deleteSession(clientId: string): Promise<boolean>;
+  deleteSession(clientId: string, tenant?: string): Promise<boolean>;
   listRetained(options?: ListOptions): Page<RetainedInfo>;
-  getRetained(topic: string): RetainedInfo | undefined;
-  deleteRetained(topic: string): Promise<boolean>;
+  /** Topics are the tenant's own names; `$tenants/{tenant}/...` names any tenant's directly. */
+  getRetained(topic: string, tenant?: string): RetainedInfo | undefined;
+  deleteRetained(topic: string, tenant?: string): Promise<boolean>;
   /** Publishes as the broker itself; resolves once QoS 1/2 messages are durable. */
   publish(request: PublishRequest): Promise<void>;
   readonly counters: BrokerCounters;
@@ -178,6 +187,8 @@ export interface BrokerCounters {
   readonly drops: Record<string, number>;
   /** Closed connections by reason (protocol-error, keepalive-timeout, takeover, ...). */
   readonly disconnects: Record<string, number>;
+  /** Actions the connections' policies refused, by action (iot:Publish, iot:Subscribe, iot:Receive, ...). */
+  readonly authorizationDenials: Record<string, number>;
   queuedMessages: number;
   inflightMessages: number;
   storeCommits: number;

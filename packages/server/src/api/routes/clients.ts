@@ -2,7 +2,7 @@
 import type { FastifyInstance } from 'fastify';
 import type { BrokerAdmin } from '../../broker/index.js';
 import { GatehouseError } from '../../core/index.js';
-import { ClientIdParams, ClientInfo, commonErrors, ListQuery, NoContent, Page } from '../schemas.js';
+import { ClientIdParams, ClientInfo, commonErrors, ListQuery, NoContent, Page, TenantScopeQuery } from '../schemas.js';
 import { listOptions } from './list-options.js';
 
 export function registerClientRoutes(app: FastifyInstance, admin: BrokerAdmin): void {
@@ -15,23 +15,23 @@ export function registerClientRoutes(app: FastifyInstance, admin: BrokerAdmin): 
     },
   }, async (request) => admin.listClients(listOptions(request.query)));
 
-  app.get<{ Params: ClientIdParams }>('/v1/clients/:clientId', {
-    schema: { tags: ['clients'], summary: 'Show one connected client', params: ClientIdParams, response: { 200: ClientInfo, ...commonErrors } },
+  app.get<{ Params: ClientIdParams; Querystring: TenantScopeQuery }>('/v1/clients/:clientId', {
+    schema: { tags: ['clients'], summary: 'Show one connected client', params: ClientIdParams, querystring: TenantScopeQuery, response: { 200: ClientInfo, ...commonErrors } },
   }, async (request) => {
-    const client = admin.getClient(request.params.clientId);
+    const client = admin.getClient(request.params.clientId, request.query.tenant);
     if (client === undefined) throw new GatehouseError('NOT_FOUND', { what: 'Client', id: request.params.clientId });
     return client;
   });
 
-  app.delete<{ Params: ClientIdParams }>('/v1/clients/:clientId', {
+  app.delete<{ Params: ClientIdParams; Querystring: TenantScopeQuery }>('/v1/clients/:clientId', {
     schema: {
       tags: ['clients'],
       summary: 'Disconnect a client (MQTT 5 clients get reason 0x98, Administrative action); its session stays',
-      params: ClientIdParams,
+      params: ClientIdParams, querystring: TenantScopeQuery,
       response: { 204: NoContent, ...commonErrors },
     },
   }, async (request, reply) => {
-    if (!admin.disconnectClient(request.params.clientId)) {
+    if (!admin.disconnectClient(request.params.clientId, request.query.tenant)) {
       throw new GatehouseError('NOT_FOUND', { what: 'Client', id: request.params.clientId });
     }
     return reply.code(204).send();

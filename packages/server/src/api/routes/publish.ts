@@ -33,6 +33,7 @@ export function toPublishRequest(body: PublishBody): PublishRequest {
   };
   return {
     topic: body.topic,
+    ...(body.tenant === undefined ? {} : { tenant: body.tenant }),
     payload,
     qos: body.qos ?? 0,
     retain: body.retain ?? false,

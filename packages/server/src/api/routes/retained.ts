@@ -2,7 +2,7 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { BrokerAdmin, RetainedInfo } from '../../broker/index.js';
 import { GatehouseError } from '../../core/index.js';
-import { commonErrors, ListQuery, NoContent, Page, RetainedInfo as RetainedInfoSchema, TopicParams } from '../schemas.js';
+import { commonErrors, ListQuery, NoContent, Page, RetainedInfo as RetainedInfoSchema, TopicParams, TenantScopeQuery } from '../schemas.js';
 import { listOptions } from './list-options.js';
 
 const PREFIX = '/v1/retained/';
@@ -20,30 +20,32 @@ export function registerRetainedRoutes(app: FastifyInstance, admin: BrokerAdmin)
     return { ...page, items: page.items.map(retainedJson) };
   });
 
-  app.get('/v1/retained/*', {
+  app.get<{ Querystring: TenantScopeQuery }>('/v1/retained/*', {
     schema: {
       tags: ['retained'],
       summary: 'Show the retained message of a topic; the topic is the rest of the path (its `/` may stay as they are)',
       params: TopicParams,
+      querystring: TenantScopeQuery,
       response: { 200: RetainedInfoSchema, ...commonErrors },
     },
   }, async (request) => {
     const topic = topicOf(request);
-    const message = admin.getRetained(topic);
+    const message = admin.getRetained(topic, request.query.tenant);
     if (message === undefined) throw new GatehouseError('NOT_FOUND', { what: 'Retained message', id: topic });
     return retainedJson(message);
   });
 
-  app.delete('/v1/retained/*', {
+  app.delete<{ Querystring: TenantScopeQuery }>('/v1/retained/*', {
     schema: {
       tags: ['retained'],
       summary: 'Delete the retained message of a topic',
       params: TopicParams,
+      querystring: TenantScopeQuery,
       response: { 204: NoContent, ...commonErrors },
     },
   }, async (request, reply) => {
     const topic = topicOf(request);
-    if (!(await admin.deleteRetained(topic))) throw new GatehouseError('NOT_FOUND', { what: 'Retained message', id: topic });
+    if (!(await admin.deleteRetained(topic, request.query.tenant))) throw new GatehouseError('NOT_FOUND', { what: 'Retained message', id: topic });
     return reply.code(204).send();
   });
 }

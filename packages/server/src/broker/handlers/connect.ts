@@ -6,6 +6,7 @@ import type { Connection } from '../connection.js';
 import { resend } from '../delivery.js';
 import type { AuthStep, HookResult } from '../hooks.js';
 import { SESSION_NEVER_EXPIRES } from '../session.js';
+import { serviceMayAddress, tenantScope } from '../tenancy.js';
 import { topicLimits } from './limits.js';
 import { toStoredMessage } from './publish.js';
 
@@ -104,7 +105,7 @@ export function handleConnect(connection: Connection, packet: ConnectPacket): Pr
 
   const method = version === 5 ? properties.authenticationMethod : undefined;
   const connectHooks = ctx.hooks.connect;
-  if (method === undefined && (connectHooks === undefined || connectHooks.length === 0)) {
+  if (method === undefined && (connectHooks === undefined || connectHooks.length === 0) && ctx.hooks.authorize === undefined) {
     decideAnonymous(connection);
     complete(connection, packet, expiry, connack, ackProperties);
     return undefined;
@@ -163,7 +164,41 @@ async function authenticate(connection: Connection, packet: ConnectPacket, metho
   if (decision.kind === 'allow' && decision.principal !== undefined) connection.principal = decision.principal;
   if (decision.kind === 'deny') throw new ProtocolError(decision.reasonCode ?? ReasonCode.NotAuthorized, decision.reason ?? 'Not authorized');
   if (decision.kind === 'defer' && method === undefined) decideAnonymous(connection);
+  await bindPolicy(connection, packet);
   return authData;
+}
+
+/** Asks the authorization hook for the connection's policies (`iot:Connect` is decided there). */
+async function bindPolicy(connection: Connection, packet: ConnectPacket): Promise<void> {
+  const authorize = connection.ctx.hooks.authorize;
+  const principal = connection.principal;
+  if (authorize === undefined || principal === undefined) return;
+  const decision = await authorize({
+    principal,
+    clientId: connection.clientId,
+    peer: connection.peer,
+    cleanStart: packet.clean !== false,
+    ...(packet.will === undefined ? {} : { willTopic: packet.will.topic }),
+  });
+  if (decision.kind === 'deny') throw new ProtocolError(ReasonCode.NotAuthorized, decision.reason);
+  connection.policy = decision.policy;
+}
+
+/**
+ * Places the connection in its tenant (tenancy.ts) before its session is looked up: the session key
+ * and the will's topic take the tenant's names. A service principal's will must address a tenant it
+ * is granted.
+ */
+function enterScope(connection: Connection): void {
+  const scope = tenantScope(connection.principal, connection.clientId);
+  connection.scope = scope;
+  const will = connection.will;
+  if (will === undefined) return;
+  if (scope.topicPrefix.length > 0) {
+    connection.will = { ...will, message: { ...will.message, topic: scope.topicPrefix + will.message.topic } };
+  } else if (!serviceMayAddress(scope, will.message.topic)) {
+    throw new ProtocolError(ReasonCode.NotAuthorized, `Will topic ${will.message.topic} is outside the tenants this principal may address`);
+  }
 }
 
 function complete(connection: Connection, packet: ConnectPacket, expiry: number, connack: ConnackPacket, ackProperties: NonNullable<ConnackPacket['properties']>): void {
@@ -171,6 +206,7 @@ function complete(connection: Connection, packet: ConnectPacket, expiry: number,
   if (ctx.connections.size > ctx.limits.maxConnections) {
     throw new ProtocolError(ReasonCode.ServerBusy, `The server has reached its limit of ${ctx.limits.maxConnections} connections`);
   }
+  enterScope(connection);
   const { session, sessionPresent } = ctx.openSession(connection, packet, expiry);
   connection.session = session;
   connection.state = 'connected';

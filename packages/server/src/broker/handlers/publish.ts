@@ -7,6 +7,7 @@ import type { Connection } from '../connection.js';
 import { countDrop } from '../counters.js';
 import type { BrokerContext } from '../context.js';
 import { runSyncHooks } from '../hooks.js';
+import { serviceMayAddress } from '../tenancy.js';
 import { topicLimits } from './limits.js';
 
 export function handlePublish(connection: Connection, packet: PublishPacket): void {
@@ -62,9 +63,19 @@ export function handlePublish(connection: Connection, packet: PublishPacket): vo
     // 3.2.2.3.5: with Retain Available 0, RETAIN set is answered with DISCONNECT 0x9A (the client broke [MQTT-3.2.2-14])
     throw new ProtocolError(ReasonCode.RetainNotSupported, 'Retained messages are not available on this server');
   }
-  if (topic.charCodeAt(0) === 36 /* $ */ && isServerTopic(topic)) {
+  const scope = connection.scope;
+  if (scope.grants !== undefined) {
+    // A service principal addresses tenants by their full names, within its grants (tenancy.ts).
+    if (!serviceMayAddress(scope, topic)) return refuse(connection, qos, packetId, ReasonCode.NotAuthorized, `Topic ${topic} is outside the tenants this principal may address`);
+  } else if (topic.charCodeAt(0) === 36 /* $ */ && isServerTopic(topic)) {
     // $SYS and the other server-owned $-topics (4.7.2) are not for clients to publish to.
     return refuse(connection, qos, packetId, ReasonCode.NotAuthorized, `Clients may not publish to ${topic.split('/')[0]} topics`);
+  }
+  if (!connection.mayPublish(topic, packet.retain)) {
+    ctx.authorizationDenied(connection, packet.retain ? 'iot:RetainPublish' : 'iot:Publish', topic);
+    // AWS IoT: MQTT 5 hears 0x87 in its PUBACK; an MQTT 3.1.1 client is disconnected.
+    if (connection.protocolVersion !== 5) throw new ProtocolError(ReasonCode.NotAuthorized, `Not authorized to publish to ${topic}`);
+    return refuse(connection, qos, packetId, ReasonCode.NotAuthorized, `Not authorized to publish to ${topic}`);
   }
   if (properties?.payloadFormatIndicator === true && typeof packet.payload !== 'string' && !isUtf8(packet.payload)) {
     // 3.3.2.3.2: a payload that says it is UTF-8 must be; the receiver may answer 0x99
@@ -88,7 +99,7 @@ export function handlePublish(connection: Connection, packet: PublishPacket): vo
     // not bytes; it keeps a copy of its own instead.
     payload = Buffer.from(payload);
   }
-  const message = toStoredMessage(ctx, topic, payload, qos, packet.retain, properties);
+  const message = toStoredMessage(ctx, scope.topicPrefix.length === 0 ? topic : scope.topicPrefix + topic, payload, qos, packet.retain, properties);
   const mark = ctx.persistMark();
   ctx.publish(message, session);
   if (qos === 0) return;

@@ -5,6 +5,7 @@ import type { SubscriptionOptions } from '../../store/index.js';
 import type { Connection } from '../connection.js';
 import { runSyncHooks } from '../hooks.js';
 import { newSessionSubscription, type SessionSubscription } from '../session.js';
+import { scopedFilter, serviceMayAddress } from '../tenancy.js';
 import { topicLimits } from './limits.js';
 
 export function handleSubscribe(connection: Connection, packet: SubscribePacket): void {
@@ -47,9 +48,16 @@ export function handleSubscribe(connection: Connection, packet: SubscribePacket)
     } else if (shared !== undefined && request.nl === true) {
       // [MQTT-3.8.3-4] No Local on a shared subscription is a protocol error
       throw new ProtocolError(ReasonCode.ProtocolError, 'No Local must not be set on a shared subscription');
-    } else if (!session.subscriptions.has(filter) && session.subscriptions.size >= ctx.limits.maxSubscriptionsPerClient) {
+    } else if (!session.subscriptions.has(scopedFilter(connection.scope, filter, shared)) && session.subscriptions.size >= ctx.limits.maxSubscriptionsPerClient) {
       code = ReasonCode.QuotaExceeded;
       reason = `Subscription limit of ${ctx.limits.maxSubscriptionsPerClient} reached`;
+    } else if (!serviceMayAddress(connection.scope, shared?.filter ?? filter)) {
+      code = ReasonCode.NotAuthorized;
+      reason = `Filter ${filter} is outside the tenants this principal may address`;
+    } else if (connection.policy !== undefined && !connection.policy.maySubscribe(shared?.filter ?? filter)) {
+      code = ReasonCode.NotAuthorized;
+      reason = `Not authorized to subscribe to ${filter}`;
+      ctx.authorizationDenied(connection, 'iot:Subscribe', shared?.filter ?? filter);
     } else {
       const decision = runSyncHooks(ctx.hooks.subscribe, { clientId: connection.clientId, filter, qos, peer: connection.peer });
       if (decision.kind === 'deny') {
@@ -63,6 +71,8 @@ export function handleSubscribe(connection: Connection, packet: SubscribePacket)
       ctx.logger.debug({ clientId: connection.clientId, filter, reason }, 'subscription refused');
       continue;
     }
+    // From here on the filter is the broker's name for it: inside the connection's tenant.
+    const key = scopedFilter(connection.scope, filter, shared);
     const options: SubscriptionOptions = {
       qos,
       noLocal: v5 && request.nl === true,
@@ -70,15 +80,15 @@ export function handleSubscribe(connection: Connection, packet: SubscribePacket)
       retainHandling: v5 ? ((request.rh ?? 0) as 0 | 1 | 2) : 0,
       ...(subscriptionId === undefined ? {} : { subscriptionIdentifier: subscriptionId as number }),
     };
-    const existing = session.subscriptions.get(filter);
+    const existing = session.subscriptions.get(key);
     if (existing !== undefined) {
       // [MQTT-3.8.4-3] an identical filter replaces the subscription
       existing.options = options;
-      if (session.persistent) ctx.persist({ kind: 'subscription.put', clientId: session.clientId, subscription: { filter, options } });
+      if (session.persistent) ctx.persist({ kind: 'subscription.put', clientId: session.clientId, subscription: { filter: key, options } });
       added.push(existing);
       isNew.push(false);
     } else {
-      const subscription = newSessionSubscription(session, filter, options);
+      const subscription = newSessionSubscription(session, key, options);
       ctx.addSubscription(subscription);
       added.push(subscription);
       isNew.push(true);

@@ -1,6 +1,8 @@
 /** UNSUBSCRIBE: remove each filter and answer with one reason code per filter. */
 import { ProtocolError, ReasonCode, type UnsubscribePacket } from '../../mqtt/index.js';
+import { parseSharedFilter } from '@gatehouse/protocol';
 import type { Connection } from '../connection.js';
+import { scopedFilter } from '../tenancy.js';
 
 export function handleUnsubscribe(connection: Connection, packet: UnsubscribePacket): void {
   const ctx = connection.ctx;
@@ -11,7 +13,7 @@ export function handleUnsubscribe(connection: Connection, packet: UnsubscribePac
   }
   const codes: number[] = [];
   for (const filter of packet.unsubscriptions) {
-    const subscription = session.subscriptions.get(filter);
+    const subscription = session.subscriptions.get(scopedFilter(connection.scope, filter, parseSharedFilter(filter)));
     if (subscription === undefined) {
       codes.push(ReasonCode.NoSubscriptionExisted);
       continue;

@@ -25,7 +25,7 @@ import { DenialLog } from './denial-log.js';
 import { explainDecision, explanationText } from './explain-decision.js';
 import { LiveConnectionPolicy } from './live-connection-policy.js';
 import { PolicyChangeFeed } from './policy-change-feed.js';
-import { PolicyResolver, refusingResolution, type AnonymousPolicies, type BoundResolution, type PolicyResolution } from './policy-resolver.js';
+import { PolicyResolver, refusingResolution, type AnonymousPolicies, type UnattachedPolicies, type BoundResolution, type PolicyResolution } from './policy-resolver.js';
 import { StoreReads } from './store-reads.js';
 
 export interface PolicyAuthorizerOptions {
@@ -39,6 +39,8 @@ export interface PolicyAuthorizerOptions {
   readonly overlapMs?: number;
   /** Default 'unrestricted' (the loopback development listener). */
   readonly anonymous?: AnonymousPolicies;
+  /** Principals with no policy attached: 'tenant' (default) or 'deny' (AWS); see PolicyResolverOptions. */
+  readonly unattached?: UnattachedPolicies;
   /** Parent of a thing group (issue 7's group tree); default none. */
   readonly parentGroup?: (tenant: string, group: string) => Promise<string | undefined>;
   /** Counts a refused `iot:Connect` (the broker counts the rest): wire it to `gatehouse_authorization_denied_total`. */
@@ -79,6 +81,7 @@ export function createPolicyAuthorizer(options: PolicyAuthorizerOptions): Policy
   const resolver = new PolicyResolver({
     identity: options.identity,
     ...(options.anonymous === undefined ? {} : { anonymous: options.anonymous }),
+    ...(options.unattached === undefined ? {} : { unattached: options.unattached }),
     ...(options.parentGroup === undefined ? {} : { parentGroup: options.parentGroup }),
   });
   const feed = new PolicyChangeFeed({ identity: options.identity, now, ...(options.overlapMs === undefined ? {} : { overlapMs: options.overlapMs }) });

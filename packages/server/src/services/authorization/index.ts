@@ -3,7 +3,7 @@
  * keeps live connections' bindings up to date from the policy change feed, and explains decisions.
  */
 export { createPolicyAuthorizer, type PolicyAuthorizer, type PolicyAuthorizerOptions } from './connection-policies.js';
-export { PolicyResolver, refusingResolution } from './policy-resolver.js';
+export { PolicyResolver, refusingResolution, unattachedPolicyName, type UnattachedPolicies } from './policy-resolver.js';
 export type {
   AnonymousPolicies, AppliedPolicy, BoundResolution, PolicyResolution, PolicyResolverOptions, ResolutionFacts, ResolveOptions,
 } from './policy-resolver.js';

@@ -74,7 +74,21 @@ export interface PolicyResolverOptions {
   readonly parentGroup?: (tenant: string, group: string) => Promise<string | undefined>;
   /** Shared parse and compile cache; default a new one. */
   readonly cache?: PolicySetCache;
+  /**
+   * What a principal with no policy attached anywhere (certificate, groups, tenant) may do: `deny`
+   * everything, as AWS IoT; or `tenant`, anything inside its own tenant (the built-in policy
+   * `(no policy attached)`; the tenant boundary still holds, and the first policy attached takes over
+   * within a second). Default `tenant`.
+   */
+  readonly unattached?: UnattachedPolicies;
 }
+
+/** See `PolicyResolverOptions.unattached`. */
+export type UnattachedPolicies = 'tenant' | 'deny';
+
+/** The built-in stand-in for "no policy attached" under `unattached: 'tenant'`. */
+export const unattachedPolicyName = '(no policy attached)';
+const unattachedPolicyDocument = JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: 'iot:*', Resource: '*' }] });
 
 export interface ResolveOptions {
   /** Epoch ms for the context's `now`. */
@@ -99,6 +113,7 @@ export class PolicyResolver {
   readonly cache: PolicySetCache;
   readonly #identity: IdentityStore;
   readonly #anonymous: AnonymousPolicies;
+  readonly #unattached: UnattachedPolicies;
   readonly #parentGroup: (tenant: string, group: string) => Promise<string | undefined>;
   /** Certificate fields by certificate id: the id is the DER's fingerprint, so they never change. */
   readonly #certificates = new RecentMap<PolicyCertificate>(10_000);
@@ -108,6 +123,7 @@ export class PolicyResolver {
     this.#anonymous = options.anonymous ?? 'unrestricted';
     this.#parentGroup = options.parentGroup ?? (() => Promise.resolve(undefined));
     this.cache = options.cache ?? new PolicySetCache();
+    this.#unattached = options.unattached ?? 'tenant';
   }
 
   async resolve(principal: Principal, options: ResolveOptions): Promise<PolicyResolution> {
@@ -171,7 +187,10 @@ export class PolicyResolver {
   }
 
   async #bind(context: PolicyContext, facts: ResolutionFacts, contextKey: string, reads: StoreReads): Promise<BoundResolution> {
-    const attached = await reads.attachedPolicies(facts.tenant, facts.targets);
+    let attached = await reads.attachedPolicies(facts.tenant, facts.targets);
+    if (attached.length === 0 && this.#unattached === 'tenant') {
+      attached = [{ tenant: facts.tenant, name: unattachedPolicyName, document: unattachedPolicyDocument, version: 1, createdAt: 0, updatedAt: 0, attachedTo: [{ kind: 'tenant', id: facts.tenant }] }];
+    }
     const documents: PolicyDocument[] = [];
     const policies: AppliedPolicy[] = [];
     for (const record of attached) {

@@ -116,7 +116,8 @@ class FleetProvisioningService implements FleetProvisioning {
     const request = parseProvisioningTopic(message.topic);
     // Messages services publish have no origin; they are not requests.
     if (request === undefined || origin === undefined || this.#stopped) return;
-    const { clientId } = origin;
+    // Answers and the per-connection limit go by session key: two tenants' clients may share an id.
+    const clientId = origin.sessionKey;
     const running = this.#perClient.get(clientId) ?? 0;
     if (running >= (this.#options.maxRequestsPerClient ?? 4)) {
       this.#reject(clientId, request, new ProvisioningRejection('Throttling', `Cannot take the request: ${running} requests of this connection are under way`));

@@ -19,13 +19,15 @@ test('other topics, formats and answer topics are not requests', () => {
 });
 
 test('answers go one level below the request, where the service filters do not reach', () => {
-  const request = parseProvisioningTopic('$aws/provisioning-templates/factory/provision/json')!;
+  // The broker's names: the tenant's `$aws/...` topics live under `$tenants/{tenant}/`.
+  const request = parseProvisioningTopic('$tenants/acme/$aws/provisioning-templates/factory/provision/json')!;
+  assert.equal(request.kind === 'register-thing' ? request.templateName : '', 'factory');
   const accepted = answerTopic(request, 'accepted');
-  assert.equal(accepted, '$aws/provisioning-templates/factory/provision/json/accepted');
-  assert.equal(answerTopic(request, 'rejected'), '$aws/provisioning-templates/factory/provision/json/rejected');
+  assert.equal(accepted, '$tenants/acme/$aws/provisioning-templates/factory/provision/json/accepted');
+  assert.equal(answerTopic(request, 'rejected'), '$tenants/acme/$aws/provisioning-templates/factory/provision/json/rejected');
   for (const filter of FLEET_PROVISIONING_FILTERS) {
     assert.equal(matchTopic(filter, accepted), false, filter);
-    assert.equal(matchTopic(filter, '$aws/certificates/create/json/accepted'), false, filter);
+    assert.equal(matchTopic(filter, '$tenants/acme/$aws/certificates/create/json/accepted'), false, filter);
   }
   assert.ok(FLEET_PROVISIONING_FILTERS.some((filter) => matchTopic(filter, request.topic)));
 });

@@ -6,12 +6,16 @@
  *   $aws/certificates/create-from-csr/{format}                 CreateCertificateFromCsr
  *   $aws/provisioning-templates/{template}/provision/{format}  RegisterThing
  */
+import { localTopic } from '../../broker/index.js';
 
-/** The filters the service subscribes to; answers (one level deeper) never match them. */
+/**
+ * The filters the service subscribes to, in every tenant (`$tenants/+/`: the broker keeps each
+ * tenant's topics under its prefix); answers (one level deeper) never match them.
+ */
 export const FLEET_PROVISIONING_FILTERS = [
-  '$aws/certificates/create/+',
-  '$aws/certificates/create-from-csr/+',
-  '$aws/provisioning-templates/+/provision/+',
+  '$tenants/+/$aws/certificates/create/+',
+  '$tenants/+/$aws/certificates/create-from-csr/+',
+  '$tenants/+/$aws/provisioning-templates/+/provision/+',
 ] as const;
 
 /** The payload formats AWS defines; Gatehouse reads JSON only and answers CBOR requests with a rejection. */
@@ -24,7 +28,7 @@ export type ProvisioningRequestTopic =
   | { readonly kind: 'register-thing'; readonly topic: string; readonly format: PayloadFormat; readonly templateName: string };
 
 /**
- * Reads a request topic; undefined for any other topic, an unknown format included (AWS answers
+ * Reads a request topic (a tenant's own name, or the broker's `$tenants/{tenant}/...` name); undefined for any other topic, an unknown format included (AWS answers
  * nothing there either).
  *
  * @example
@@ -32,7 +36,8 @@ export type ProvisioningRequestTopic =
  * // { kind: 'register-thing', topic: '…/provision/json', format: 'json', templateName: 'factory' }
  */
 export function parseProvisioningTopic(topic: string): ProvisioningRequestTopic | undefined {
-  const levels = topic.split('/');
+  // `topic` stays the broker's full name, so the answer goes back inside the same tenant.
+  const levels = localTopic(topic).split('/');
   if (levels[0] !== '$aws') return undefined;
   const format = levels[levels.length - 1];
   if (format !== 'json' && format !== 'cbor') return undefined;
