@@ -136,6 +136,8 @@ export const ConfigSchema = Type.Object(
         certificateRecheckMs: Int(100, 60_000),
         /** A principal with no IoT policy attached: `tenant` (anything inside its own tenant) or `deny` (AWS IoT). */
         unattachedPolicy: Type.Union([Type.Literal('tenant'), Type.Literal('deny')]),
+        /** Anonymous (loopback development) clients: `unrestricted` inside the default tenant, or bound by the tenant's policies like a token. */
+        anonymousPolicies: Type.Union([Type.Literal('unrestricted'), Type.Literal('tenant-policies')]),
       },
       strict,
     ),
@@ -175,6 +177,6 @@ export function defaultConfig(home: string): GatehouseConfig {
     mqtt: {},
     identity: { defaultTenant: 'default', tokenTtlSeconds: 900, certificateDays: 365 },
     pki: { intermediate: false },
-    auth: { authorizers: [], credentials: { secretFile: join(home, 'credentials-secret') }, certificateRecheckMs: 500, unattachedPolicy: 'tenant' },
+    auth: { authorizers: [], credentials: { secretFile: join(home, 'credentials-secret') }, certificateRecheckMs: 500, unattachedPolicy: 'tenant', anonymousPolicies: 'unrestricted' },
   };
 }

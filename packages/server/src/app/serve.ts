@@ -102,7 +102,7 @@ export async function startGatehouse(config: GatehouseConfig, options: StartOpti
     // IoT policies bind every certificate, SigV4, token and password connection once it has
     // authenticated, and follow the policy change feed; anonymous (loopback development) and service
     // principals are unrestricted. An embedder's own authorize hook replaces it.
-    const policies = createPolicyAuthorizer({ identity, logger: logger.child({ component: 'authorization' }), unattached: config.auth.unattachedPolicy });
+    const policies = createPolicyAuthorizer({ identity, logger: logger.child({ component: 'authorization' }), unattached: config.auth.unattachedPolicy, anonymous: config.auth.anonymousPolicies });
     stoppers.push(async () => policies.stop());
     const hooks: BrokerHooks = { ...options.hooks, connect: [...(options.hooks?.connect ?? []), ...connect], authorize: options.hooks?.authorize ?? policies.authorize };
     const broker = new Broker({
