@@ -54,7 +54,7 @@ export class AdminClient {
   }
 
   /** Resolves with the parsed JSON body, or `undefined` for an empty one (204). */
-  async request<T>(method: 'GET' | 'POST' | 'PUT' | 'DELETE', path: string, body?: unknown): Promise<T | undefined> {
+  async request<T>(method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE', path: string, body?: unknown): Promise<T | undefined> {
     const url = new URL(path, this.#base);
     const headers: Record<string, string> = { authorization: `Bearer ${this.#key}`, accept: 'application/json' };
     if (body !== undefined) headers['content-type'] = 'application/json';

@@ -94,7 +94,8 @@ export function shellWord(text: string): string {
   return /^[\w./:@%+=,-]+$/.test(text) ? text : `'${text.replace(/'/g, `'\\''`)}'`;
 }
 
-function parsePositiveInt(value: string): number {
+/** Commander's parser for `--limit`: a whole number from 1 to 1000, else a usage error. */
+export function parsePositiveInt(value: string): number {
   const n = Number(value);
   if (!Number.isInteger(n) || n < 1 || n > 1000) {
     throw new InvalidArgumentError(`"${value}" is not a whole number from 1 to 1000`);

@@ -165,3 +165,55 @@ export interface TestAuthorizationJson {
   readonly resource: string;
   readonly explanation: string;
 }
+
+/** A tenant from `/v1/tenants`. */
+export interface TenantJson {
+  readonly id: string;
+  readonly name?: string;
+  readonly status: 'ACTIVE' | 'SUSPENDED';
+  readonly createdAt: string;
+  readonly updatedAt: string;
+}
+
+/** A policy from `/v1/tenants/{tenant}/policies`, as its default version reads. */
+export interface PolicyJson {
+  readonly tenant: string;
+  readonly name: string;
+  readonly defaultVersionId: number;
+  /** The default version's document, JSON text. */
+  readonly policyDocument: string;
+  readonly createdAt: string;
+  readonly updatedAt: string;
+  /** Shown for one policy, not in lists. */
+  readonly versions?: readonly { readonly versionId: number; readonly isDefault: boolean; readonly createdAt: string }[];
+  /** The version a PUT just created. */
+  readonly createdVersionId?: number;
+}
+
+/** `GET /v1/tenants/{tenant}/policies/{name}/versions/{id}`. */
+export interface PolicyVersionJson {
+  readonly tenant: string;
+  readonly name: string;
+  readonly versionId: number;
+  readonly isDefault: boolean;
+  readonly policyDocument: string;
+  readonly createdAt: string;
+}
+
+/** What a policy is attached to. */
+export interface PolicyTargetJson {
+  readonly kind: 'certificate' | 'thing-group' | 'tenant';
+  readonly id: string;
+}
+
+/** An entry of `/v1/audit`. */
+export interface AuditEntryJson {
+  readonly id: number;
+  readonly at: string;
+  readonly actor: string;
+  readonly sourceIp?: string;
+  readonly action: string;
+  readonly tenant?: string;
+  readonly target: string;
+  readonly details: { readonly [key: string]: unknown };
+}

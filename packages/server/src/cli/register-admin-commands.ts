@@ -1,15 +1,19 @@
-/** Adds the admin commands (`clients`, `sessions`, `retained`, `publish`, `stats`, `tokens`, `templates`, `certs`, `ca`, `role-aliases`, `policy test`) to the `gatehouse` program. */
+/** Adds the admin commands (`clients`, `sessions`, `retained`, `publish`, `stats`, `tokens`, `templates`, `certs`, `ca`, `role-aliases`, `tenants`, `policy`, `audit`) to the `gatehouse` program. */
 import type { Command } from 'commander';
+import { registerAuditCommands } from './commands/audit.js';
 import { registerCaCommands } from './commands/ca.js';
 import { registerCertsCommands } from './commands/certs.js';
 import { registerClientsCommands } from './commands/clients.js';
+import { registerPolicyAttachCommands } from './commands/policy-attach.js';
 import { registerPolicyTestCommand } from './commands/policy-test.js';
+import { registerPolicyCommands } from './commands/policy.js';
 import { registerPublishCommand } from './commands/publish.js';
 import { registerRetainedCommands } from './commands/retained.js';
 import { registerRoleAliasesCommands } from './commands/role-aliases.js';
 import { registerSessionsCommands } from './commands/sessions.js';
 import { registerStatsCommand } from './commands/stats.js';
 import { registerTemplatesCommands } from './commands/templates.js';
+import { registerTenantsCommands } from './commands/tenants.js';
 import { registerTokensCommands } from './commands/tokens.js';
 
 /**
@@ -34,6 +38,9 @@ export function registerAdminCommands(program: Command): void {
   registerCertsCommands(program);
   registerCaCommands(program);
   registerRoleAliasesCommands(program);
+  registerTenantsCommands(program);
+  registerPolicyAttachCommands(registerPolicyCommands(program));
+  registerAuditCommands(program);
   // After the policy commands, whose `policy` group it joins (it makes the group when there is none).
   registerPolicyTestCommand(program);
 }
