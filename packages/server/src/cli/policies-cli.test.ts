@@ -1,15 +1,13 @@
 /** `gatehouse tenants`, `gatehouse policy` (but `test`) and `gatehouse audit` as real child processes against a real admin API. */
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { fileURLToPath } from 'node:url';
 import { startAdminApiHarness, testIdentityServices, type AdminApiHarness } from '../api/admin-api-harness.js';
 import { MemoryIdentityStore, MemoryStore } from '../store/index.js';
+import { cliRunner } from './cli-test-kit.js';
 
-const fixture = fileURLToPath(new URL('./admin-cli-fixture.ts', import.meta.url));
 const certificateId = '5e'.repeat(32);
 const documentFor = (topic: string) => ({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: 'iot:Publish', Resource: `arn:aws:iot:*:*:topic/${topic}/*` }] });
 
@@ -18,15 +16,7 @@ describe('gatehouse tenants, policy and audit', () => {
   let identity: MemoryIdentityStore;
   let dir: string;
 
-  /** Runs the CLI with no GATEHOUSE_* variables from the outer environment; resolves with the exit code. */
-  const gatehouse = (...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> => {
-    const env = Object.fromEntries(Object.entries(process.env).filter(([name]) => !name.startsWith('GATEHOUSE_')));
-    return new Promise((resolve) => {
-      execFile(process.execPath, ['--import', 'tsx', fixture, ...args, '--url', harness.apiUrl, '--key', harness.adminKey], { env, timeout: 20_000 }, (error, stdout, stderr) => {
-        resolve({ code: error === null ? 0 : typeof error.code === 'number' ? error.code : 1, stdout, stderr });
-      });
-    });
-  };
+  const gatehouse = cliRunner(() => harness);
   const file = async (name: string, content: unknown): Promise<string> => {
     const path = join(dir, name);
     await writeFile(path, typeof content === 'string' ? content : JSON.stringify(content, null, 2));
