@@ -43,6 +43,7 @@ export const brokerMetrics: readonly MetricDefinition[] = [
   { name: 'gatehouse_bytes_sent_total', help: 'Bytes written to MQTT connections', type: 'counter', read: (c) => one(c.bytesOut) },
   { name: 'gatehouse_messages_dropped_total', help: 'Messages dropped, by reason', type: 'counter', read: (c) => byReason(c.drops) },
   { name: 'gatehouse_disconnects_total', help: 'Connections closed, by reason', type: 'counter', read: (c) => byReason(c.disconnects) },
+  { name: 'gatehouse_authorization_denied_total', help: 'Actions refused by IoT policies, by action', type: 'counter', read: (c) => byLabel('action', c.authorizationDenials) },
   { name: 'gatehouse_queued_messages', help: 'Messages waiting in session queues', type: 'gauge', read: (c) => one(c.queuedMessages) },
   { name: 'gatehouse_inflight_messages', help: 'QoS 1/2 messages sent and not yet acknowledged', type: 'gauge', read: (c) => one(c.inflightMessages) },
   { name: 'gatehouse_store_commits_total', help: 'Group-commit transactions', type: 'counter', read: (c) => one(c.storeCommits) },

@@ -102,7 +102,13 @@ export async function startGatehouse(config: GatehouseConfig, options: StartOpti
     // IoT policies bind every certificate, SigV4, token and password connection once it has
     // authenticated, and follow the policy change feed; anonymous (loopback development) and service
     // principals are unrestricted. An embedder's own authorize hook replaces it.
-    const policies = createPolicyAuthorizer({ identity, logger: logger.child({ component: 'authorization' }), unattached: config.auth.unattachedPolicy, anonymous: config.auth.anonymousPolicies });
+    const policies = createPolicyAuthorizer({ identity, logger: logger.child({ component: 'authorization' }), unattached: config.auth.unattachedPolicy, anonymous: config.auth.anonymousPolicies,
+      // iot:Connect is refused in the hook; the broker counts the rest itself.
+      countDenial: (action) => {
+        const denials = broker.admin.counters.authorizationDenials;
+        denials[action] = (denials[action] ?? 0) + 1;
+      },
+    });
     stoppers.push(async () => policies.stop());
     const hooks: BrokerHooks = { ...options.hooks, connect: [...(options.hooks?.connect ?? []), ...connect], authorize: options.hooks?.authorize ?? policies.authorize };
     const broker = new Broker({
