@@ -3,6 +3,7 @@ import swagger from '@fastify/swagger';
 import { fastify, type FastifyInstance } from 'fastify';
 import type { BrokerAdmin } from '../broker/index.js';
 import type { Logger } from '../core/index.js';
+import type { PolicyResolver } from '../services/index.js';
 import { requireAdminKey } from './admin-auth.js';
 import { installErrorHandlers } from './errors.js';
 import type { IdentityServices } from './identity/identity-services.js';
@@ -37,6 +38,8 @@ export interface AdminApiOptions {
   readonly bodyLimit?: number;
   /** Registration tokens and the certificate registry; without it those routes are absent. */
   readonly identity?: IdentityServices;
+  /** The live authorizer's resolver, so `POST /v1/test-authorization` decides as connections are decided (its `auth.*` settings); default one with the default settings. */
+  readonly policyResolver?: PolicyResolver;
 }
 
 /**
@@ -100,7 +103,7 @@ export async function createAdminApi(options: AdminApiOptions): Promise<FastifyI
     registerPolicyRoutes(app, options.identity);
     registerPolicyTargetRoutes(app, options.identity);
     registerAuditRoutes(app, options.identity);
-    registerTestAuthorizationRoutes(app, options.identity);
+    registerTestAuthorizationRoutes(app, options.identity, options.policyResolver);
   }
 
   await app.ready();

@@ -52,15 +52,15 @@ const TestAuthorizationAnswer = Type.Object({
 });
 
 /**
- * Mounts the route. It resolves policies exactly as live connections do (same resolver rules), with
- * caches of its own.
+ * Mounts the route. Given the live authorizer's resolver it decides exactly as connections are
+ * decided (same `auth.anonymousPolicies` and `auth.unattachedPolicy`); without one it makes its own
+ * with the default settings.
  *
  * @example
  * registerTestAuthorizationRoutes(app, identityServices);
  * // curl -X POST .../v1/test-authorization -d '{"tenant":"acme","principal":{"certificateId":"…","clientId":"agent-7"},"action":"iot:Publish","resource":"topic/customer-1/agent-7/status"}'
  */
-export function registerTestAuthorizationRoutes(app: FastifyInstance, services: IdentityServices): void {
-  const resolver = new PolicyResolver({ identity: services.store });
+export function registerTestAuthorizationRoutes(app: FastifyInstance, services: IdentityServices, resolver: PolicyResolver = new PolicyResolver({ identity: services.store })): void {
   app.post<{ Body: TestAuthorizationBody }>('/v1/test-authorization', {
     schema: {
       tags: ['policies'],

@@ -149,7 +149,7 @@ describe('createPolicyAuthorizer', () => {
   it('applies a change within a second without being asked', async () => {
     const identity = new MemoryIdentityStore();
     await identity.createPolicy('acme', 'agent', perThingPolicy, Date.now());
-    const policies = authorizer(identity);
+    const policies = authorizer(identity, { unattached: 'deny' });
     const policy = await connected(policies.authorize, await agent(identity, 'acme', 'agent-7'));
     const principalCertificate = (await identity.listCertificates('acme', { limit: 10 })).items[0]!.id;
     const detachedAt = Date.now();
@@ -158,6 +158,20 @@ describe('createPolicyAuthorizer', () => {
     const tookMs = Date.now() - detachedAt;
     assert.ok(tookMs < 1000, `took ${tookMs} ms`);
     assert.equal(policy.mayPublish('customer-1/agent-7/status', false), false);
+  });
+
+  it('moves a connection off the built-in tenant-wide stand-in once its first policy is attached', async () => {
+    const identity = new MemoryIdentityStore();
+    await identity.putThing(thingRecord('acme', 'agent-7'));
+    const certificateId = await registerCertificate(identity, 'acme', opensslCertificate('/CN=agent-7'), 'agent-7');
+    const policies = authorizer(identity, { intervalMs: 60_000 });
+    const policy = await connected(policies.authorize, { kind: 'certificate', tenant: 'acme', certificateId, thingName: 'agent-7', clientId: 'agent-7', sourceIp: peer.remoteAddress, attributes: {} });
+    assert.equal(policy.mayPublish('customer-1/agent-8/status', false), true, 'no policy attached: the whole tenant');
+    await identity.createPolicy('acme', 'agent', perThingPolicy, Date.now());
+    await identity.attachPolicy('acme', 'agent', { kind: 'certificate', id: certificateId });
+    assert.equal(await policies.refresh(), 1);
+    assert.equal(policy.mayPublish('customer-1/agent-8/status', false), false);
+    assert.equal(policy.mayPublish('customer-1/agent-7/status', false), true);
   });
 
   it('stops following a released connection', async () => {
@@ -199,7 +213,7 @@ describe('createPolicyAuthorizer', () => {
     let release: () => void = () => undefined;
     hold = new Promise((resolve) => (release = resolve));
     const wasRead = new Promise<void>((resolve) => (readHeld = resolve));
-    const policies = authorizer(identity, { intervalMs: 60_000 });
+    const policies = authorizer(identity, { intervalMs: 60_000, unattached: 'deny' });
     const decision = policies.authorize(connectEvent(principal));
     await wasRead;
     await store.detachPolicy('acme', 'agent', { kind: 'certificate', id: principal.certificateId! });

@@ -5,7 +5,7 @@ import { GatehouseError } from '../../core/index.js';
 import { MemoryIdentityStore } from '../../store/index.js';
 import { opensslCertificate, perThingPolicy, policyText, registerCertificate, thingRecord } from './authorization-fixtures.js';
 import { explainDecision, explanationText } from './explain-decision.js';
-import { PolicyResolver, type BoundResolution, type PolicyResolution } from './policy-resolver.js';
+import { PolicyResolver, unattachedPolicyName, type BoundResolution, type PolicyResolution } from './policy-resolver.js';
 
 const now = Date.now();
 
@@ -129,9 +129,22 @@ describe('PolicyResolver', () => {
 
   it('ignores a certificate of another tenant', async () => {
     const { identity, certificateId } = await fleet();
-    const resolution = bound(await new PolicyResolver({ identity }).resolve(certificatePrincipal('globex', certificateId, 'agent-7', 'agent-7'), { now }));
+    const resolution = bound(await new PolicyResolver({ identity, unattached: 'deny' }).resolve(certificatePrincipal('globex', certificateId, 'agent-7', 'agent-7'), { now }));
     assert.deepEqual(resolution.policies, []);
     assert.equal(resolution.context.certificate, undefined);
+    assert.equal(authorize(resolution.bound, 'iot:Connect', 'agent-7').allowed, false);
+  });
+
+  it("gives a principal with no policy attached anywhere its whole tenant by default, and nothing with unattached 'deny' (AWS)", async () => {
+    const identity = new MemoryIdentityStore();
+    const certificateId = await registerCertificate(identity, 'acme', opensslCertificate('/CN=agent-7'), 'agent-7');
+    const principal = certificatePrincipal('acme', certificateId, 'agent-7', 'agent-7');
+    const open = bound(await new PolicyResolver({ identity }).resolve(principal, { now }));
+    assert.deepEqual(open.policies.map((policy) => policy.name), [unattachedPolicyName]);
+    assert.equal(authorize(open.bound, 'iot:Publish', 'anything/at/all').allowed, true);
+    const closed = bound(await new PolicyResolver({ identity, unattached: 'deny' }).resolve(principal, { now }));
+    assert.deepEqual(closed.policies, []);
+    assert.equal(authorize(closed.bound, 'iot:Connect', 'agent-7').allowed, false);
   });
 
   it('refuses to resolve a stored policy the parser refuses, naming it', async () => {
