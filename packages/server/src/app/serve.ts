@@ -188,7 +188,7 @@ export async function startGatehouse(config: GatehouseConfig, options: StartOpti
     };
 
     if (config.listeners.admin.enabled) {
-      const api: FastifyInstance = await createAdminApi({ admin: broker.admin, adminKey: firstRun.adminKey, logger, health, version, identity: identityServices });
+      const api: FastifyInstance = await createAdminApi({ admin: broker.admin, adminKey: firstRun.adminKey, logger, health, version, identity: identityServices, policyResolver: policies.resolver });
       stoppers.push(() => api.close());
       await api.ready();
       // Listening Fastify's own server through the transport helper gives the admin port the same
