@@ -1,28 +1,17 @@
 /** `gatehouse policy test` as a real child process against a real admin API. */
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
 import { after, before, describe, test } from 'node:test';
-import { fileURLToPath } from 'node:url';
 import { startAdminApiHarness, testIdentityServices, type AdminApiHarness } from '../api/admin-api-harness.js';
 import { opensslCertificate, perThingPolicy, policyText, registerCertificate, thingRecord } from '../services/authorization/authorization-fixtures.js';
 import { MemoryIdentityStore, MemoryStore } from '../store/index.js';
-
-const fixture = fileURLToPath(new URL('./admin-cli-fixture.ts', import.meta.url));
+import { cliRunner } from './cli-test-kit.js';
 
 describe('gatehouse policy test', () => {
   let harness: AdminApiHarness;
   let identity: MemoryIdentityStore;
   let certificateId: string;
 
-  /** Runs the CLI with no GATEHOUSE_* variables from the outer environment; resolves with the exit code. */
-  const gatehouse = (...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> => {
-    const env = Object.fromEntries(Object.entries(process.env).filter(([name]) => !name.startsWith('GATEHOUSE_')));
-    return new Promise((resolve) => {
-      execFile(process.execPath, ['--import', 'tsx', fixture, ...args, '--url', harness.apiUrl, '--key', harness.adminKey], { env, timeout: 20_000 }, (error, stdout, stderr) => {
-        resolve({ code: error === null ? 0 : typeof error.code === 'number' ? error.code : 1, stdout, stderr });
-      });
-    });
-  };
+  const gatehouse = cliRunner(() => harness);
 
   before(async () => {
     identity = new MemoryIdentityStore();
