@@ -96,10 +96,28 @@ describe('npm run bench -- --quick', () => {
     }
   });
 
+  it('ran one-to-one on Gatehouse with IoT policies too, which delivered everything and refused nothing', () => {
+    const scenario = result.scenarios.find((candidate) => candidate.name === 'one-to-one')!;
+    const run = scenario.brokers['gatehouse-policy'];
+    assert.ok(run !== undefined, 'one-to-one ran on gatehouse-policy');
+    assert.equal(run.error, undefined, `one-to-one on gatehouse-policy: ${run.error ?? ''}`);
+    assert.match(run.description ?? '', /bound by the tenant's policies/);
+    const metrics = run.metrics!;
+    assert.ok(metrics['received']! > 0, 'the policy variant received messages');
+    assert.ok(metrics['deliveredShare']! > 0.99, `the policy variant delivered ${String(metrics['deliveredShare'])} of what was sent`);
+    // The harness fails a run with denials; the figure is recorded all the same, and the plain run's too.
+    assert.equal(metrics['authorizationDenied'], 0);
+    assert.equal(scenario.brokers.gatehouse!.metrics!['authorizationDenied'], 0);
+    // --quick keeps the policy variant to one scenario (its time budget).
+    assert.equal(result.scenarios.filter((candidate) => candidate.brokers['gatehouse-policy'] !== undefined).length, 1);
+  });
+
   it('prints and writes the comparison table with ratios to each peer', () => {
     assert.match(stdout, /GH vs mosquitto\s+GH vs aedes/);
     assert.match(stdout, /one-to-one\s+msgs\/s delivered/);
-    assert.match(markdown, /\| scenario \| metric \| gatehouse \| mosquitto \| aedes \|/);
+    assert.match(markdown, /\| scenario \| metric \| gatehouse \| mosquitto \| aedes \| GH vs mosquitto \| GH vs aedes \| gatehouse \+ policies \| policies vs GH \|/);
+    assert.match(stdout, /one-to-one\s+msgs\/s delivered(\s+\S+){5}\s+[\d,]+\s+\d+\.\d\dx/);
+    assert.match(markdown, /\| one-to-one msgsPerSec with IoT policies: >= 0\.90x without \| \d+\.\d\dx \|/);
     assert.match(markdown, /## Targets/);
     assert.equal(result.machine.nproc > 0, true);
   });

@@ -1,14 +1,19 @@
 /**
  * `npm run bench`: Gatehouse beside Mosquitto and Aedes, same load, same run. Starts each broker
  * itself on free loopback ports, runs every scenario against each in turn with the same load
- * workers, prints one table with Gatehouse's ratio to each peer and writes bench/results/<date>.{json,md}.
+ * workers, prints one table with Gatehouse's ratio to each peer and writes bench/results/<date>.{json,md}
+ * (<date>-2 and on for later runs the same day).
  *
  *   npm run bench                      full run (about 10 minutes)
  *   npm run bench -- --quick           every scenario scaled down, under a minute
  *   npm run bench -- --scenarios fan-out,retained --brokers gatehouse,mosquitto
  *   npm run bench -- --profile --scenarios one-to-one   Gatehouse only, under --cpu-prof
+ *   npm run bench -- --profile --brokers gatehouse-policy --scenarios fan-in   the same with IoT policies on
+ *
+ * `gatehouse-policy` (Gatehouse with the per-thing policy of brokers/bench-policies.ts) runs in every
+ * scenario of a full run; `--quick` runs it in QUICK_POLICY_SCENARIOS only unless --brokers names it.
  */
-import { readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { availableParallelism, cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -43,9 +48,17 @@ function pick<T extends string>(list: string | undefined, all: readonly T[], wha
 }
 
 const selectedScenarios = scenarios.filter((scenario) => pick(values.scenarios, scenarios.map((s) => s.name), 'scenario').includes(scenario.name));
-const selectedBrokers: BrokerName[] = values.profile ? ['gatehouse'] : pick(values.brokers, brokerNames, 'broker');
+const gatehouseVariants: readonly BrokerName[] = ['gatehouse', 'gatehouse-policy'];
+const selectedBrokers: BrokerName[] = values.profile ? pick(values.brokers ?? 'gatehouse', gatehouseVariants, 'broker to profile') : pick(values.brokers, brokerNames, 'broker');
 const workerCount = Math.max(2, Number(values.workers));
 const quick = values.quick;
+/** Where `--quick` runs `gatehouse-policy` (each Gatehouse start costs seconds; the test budget is small). */
+const QUICK_POLICY_SCENARIOS: readonly string[] = ['one-to-one'];
+
+function brokersFor(scenario: string): BrokerName[] {
+  if (!quick || values.brokers !== undefined) return selectedBrokers;
+  return selectedBrokers.filter((name) => name !== 'gatehouse-policy' || QUICK_POLICY_SCENARIOS.includes(scenario));
+}
 // Each loopback source address has its own ~28k ephemeral ports; 10,000-client storms per broker
 // per run, with TIME_WAIT, would run one address dry.
 const localAddresses = Array.from({ length: 8 }, (_, i) => `127.0.0.${String(i + 2)}`);
@@ -99,7 +112,7 @@ try {
   for (const scenario of selectedScenarios) {
     const entry: ScenarioResult = { name: scenario.name, summary: scenario.summary, brokers: {} };
     result.scenarios.push(entry);
-    for (const name of selectedBrokers) {
+    for (const name of brokersFor(scenario.name)) {
       const dir = join(root, `${scenario.name}-${name}`);
       // Outside the repository: profiles are megabytes and belong to one machine and moment.
       const profileDir = join(tmpdir(), 'gatehouse-bench-profiles', scenario.name);
@@ -115,7 +128,10 @@ try {
         });
         activeBroker = broker;
         try {
-          const metrics = await scenario.run({ broker, workers, quick, localAddresses, earlier });
+          const metrics = { ...(await scenario.run({ broker, workers, quick, localAddresses, earlier })), ...(await broker.afterRun?.()) };
+          // A refused topic would leave the policy variant with less to do: its figures would compare nothing.
+          const denied = metrics['authorizationDenied'] ?? 0;
+          if (denied > 0) throw new Error(`${String(denied)} actions refused by IoT policies during ${scenario.name}: the bench policy must allow every topic the scenario uses`);
           earlier.set(`${scenario.name}/${name}`, metrics);
           (entry.brokers as Record<string, unknown>)[name] = { description: broker.description, metrics };
           log(`bench: ${scenario.name} / ${name}: ${summarise(metrics)} (${((performance.now() - started) / 1000).toFixed(1)} s)`);
@@ -154,8 +170,12 @@ for (const file of profiles) {
   for (const row of topSelfTime(file)) process.stdout.write(`${row.percent.toFixed(1).padStart(6)}%  ${row.name}  ${row.location}\n`);
 }
 
-const base = join(values.out, `${date}${quick ? '-quick' : ''}${values.profile ? '-profile' : ''}`);
 await mkdir(values.out, { recursive: true });
+// A second full run on the same day is <date>-2 and so on: committed results are never overwritten.
+// Quick runs are not committed (.gitignore) and keep one name.
+const stem = `${date}${quick ? '-quick' : ''}${values.profile ? '-profile' : ''}`;
+let base = join(values.out, stem);
+for (let n = 2; !quick && existsSync(`${base}.json`); n++) base = join(values.out, `${stem}-${String(n)}`);
 await writeFile(`${base}.json`, `${JSON.stringify(result, null, 2)}\n`);
 await writeFile(`${base}.md`, markdownReport(result));
 process.stdout.write(`\nWrote ${base}.json and ${base}.md\n`);

@@ -8,10 +8,16 @@ import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { connect, createServer } from 'node:net';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { attachBenchPolicies, authorizationDenials, proveBenchPolicies } from './bench-policies.js';
 import { gatehouseBenchSettings } from './gatehouse-limits.js';
 
-export type BrokerName = 'gatehouse' | 'mosquitto' | 'aedes';
-export const brokerNames: readonly BrokerName[] = ['gatehouse', 'mosquitto', 'aedes'];
+/**
+ * `gatehouse-policy` is the same Gatehouse app with `auth.anonymousPolicies=tenant-policies` and the
+ * per-thing policy of bench-policies.ts attached to the default tenant before any client connects:
+ * what the IoT policy checks cost, measured against `gatehouse` in the same run.
+ */
+export type BrokerName = 'gatehouse' | 'gatehouse-policy' | 'mosquitto' | 'aedes';
+export const brokerNames: readonly BrokerName[] = ['gatehouse', 'gatehouse-policy', 'mosquitto', 'aedes'];
 
 export interface BrokerOptions {
   /** A fresh directory the broker may write into. */
@@ -34,6 +40,11 @@ export interface BrokerHandle {
   readonly ca?: string;
   /** How it was started, for the report. */
   readonly description: string;
+  /**
+   * Figures the broker reports about itself after a scenario (Gatehouse: `authorizationDenied` from
+   * its `/metrics`); the harness adds them to the scenario's metrics.
+   */
+  readonly afterRun?: () => Promise<Record<string, number>>;
   stop(): Promise<void>;
 }
 
@@ -44,6 +55,8 @@ export function startBroker(name: BrokerName, options: BrokerOptions): Promise<B
   switch (name) {
     case 'gatehouse':
       return startGatehouse(options);
+    case 'gatehouse-policy':
+      return startGatehouseApp(options, { policies: true });
     case 'mosquitto':
       return startMosquitto(options);
     case 'aedes':
@@ -68,7 +81,7 @@ export async function makeCertificate(dir: string): Promise<{ cert: string; key:
 async function startGatehouse(options: BrokerOptions): Promise<BrokerHandle> {
   if (process.env.GATEHOUSE_BENCH_ENTRY === undefined && existsSync(gatehouseBin)) {
     try {
-      return await startGatehouseApp(options);
+      return await startGatehouseApp(options, { policies: false });
     } catch (error) {
       process.stderr.write(`bench: gatehouse serve did not start (${error instanceof Error ? error.message : String(error)}); using bench/brokers/gatehouse-entry.ts\n`);
     }
@@ -83,7 +96,11 @@ async function startGatehouse(options: BrokerOptions): Promise<BrokerHandle> {
   return handle('gatehouse', child, { port: ready.port, tlsPort: ready.tlsPort, ca, description: `bench/brokers/gatehouse-entry.ts (Broker on ${options.persistent ? 'SQLite' : 'memory'} store)` });
 }
 
-async function startGatehouseApp(options: BrokerOptions): Promise<BrokerHandle> {
+/**
+ * `gatehouse serve` with the bench limits. Both variants run the admin listener (so `/metrics` can be
+ * read after each scenario); they differ only in `auth.anonymousPolicies` and the attached policies.
+ */
+async function startGatehouseApp(options: BrokerOptions, variant: { readonly policies: boolean }): Promise<BrokerHandle> {
   const home = join(options.dir, 'home');
   await mkdir(home, { recursive: true });
   const sets = [
@@ -98,7 +115,10 @@ async function startGatehouseApp(options: BrokerOptions): Promise<BrokerHandle> 
     'listeners.mqtts.requestClientCert=false',
     'listeners.ws.enabled=false',
     'listeners.wss.enabled=false',
-    'listeners.admin.enabled=false',
+    'listeners.admin.enabled=true',
+    'listeners.admin.port=0',
+    'listeners.admin.host=127.0.0.1',
+    `auth.anonymousPolicies=${variant.policies ? 'tenant-policies' : 'unrestricted'}`,
     `store.kind=${options.persistent ? 'sqlite' : 'memory'}`,
     'log.level=error',
   ].flatMap((setting) => ['--set', setting]);
@@ -113,7 +133,29 @@ async function startGatehouseApp(options: BrokerOptions): Promise<BrokerHandle> 
   }
   const tlsPort = options.tls ? findPort(endpoints, 'mqtts') : undefined;
   const ca = options.tls ? await readFile(join(home, 'pki', 'ca.pem'), 'utf8') : undefined;
-  return handle('gatehouse', child, { port, tlsPort, ca, description: `gatehouse serve (${options.persistent ? 'SQLite' : 'memory'} store)` });
+  const adminUrl = typeof endpoints.admin === 'string' ? endpoints.admin.replace(/\/$/, '') : undefined;
+  const name: BrokerName = variant.policies ? 'gatehouse-policy' : 'gatehouse';
+  const store = options.persistent ? 'SQLite' : 'memory';
+  const started = handle(name, child, {
+    port,
+    tlsPort,
+    ca,
+    description: variant.policies ? `gatehouse serve (${store} store, anonymous clients bound by the tenant's policies: bench/brokers/bench-policies.ts)` : `gatehouse serve (${store} store)`,
+    // Denials during the scenario: beyond the probe's own (below), every one is a topic the policy should allow.
+    ...(adminUrl === undefined ? {} : { afterRun: async () => ({ authorizationDenied: (await authorizationDenials(adminUrl)) - baseline }) }),
+  });
+  let baseline = 0;
+  if (variant.policies) {
+    try {
+      if (adminUrl === undefined) throw new Error(`no admin listener in ${endpointsPath}: ${JSON.stringify(endpoints)}`);
+      await attachBenchPolicies({ url: adminUrl, key: (await readFile(join(home, 'admin.key'), 'utf8')).trim() });
+      baseline = await proveBenchPolicies({ host: '127.0.0.1', port }, adminUrl);
+    } catch (error) {
+      await started.stop();
+      throw error;
+    }
+  }
+  return started;
 }
 
 /** Reads a listener's port from endpoints.json, whose exact shape belongs to the app. */
@@ -190,7 +232,11 @@ async function startMosquitto(options: BrokerOptions): Promise<BrokerHandle> {
   return handle('mosquitto', child, { port, tlsPort, ca, description: `${version.trim()} (${options.persistent ? 'persistence true' : 'persistence false'})` });
 }
 
-function handle(name: BrokerName, child: ChildProcess, ready: { port: number; tlsPort: number | undefined; ca: string | undefined; description: string }): BrokerHandle {
+function handle(
+  name: BrokerName,
+  child: ChildProcess,
+  ready: { port: number; tlsPort: number | undefined; ca: string | undefined; description: string; afterRun?: () => Promise<Record<string, number>> },
+): BrokerHandle {
   let stderr = '';
   let stopping = false;
   child.stderr?.on('data', (chunk: Buffer) => {
@@ -206,6 +252,7 @@ function handle(name: BrokerName, child: ChildProcess, ready: { port: number; tl
     ...(ready.tlsPort === undefined ? {} : { tlsPort: ready.tlsPort }),
     ...(ready.ca === undefined ? {} : { ca: ready.ca }),
     description: ready.description,
+    ...(ready.afterRun === undefined ? {} : { afterRun: ready.afterRun }),
     stop: () => {
       stopping = true;
       if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
