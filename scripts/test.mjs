@@ -128,7 +128,8 @@ async function main() {
   if ((await run(process.execPath, [join(root, 'scripts', 'check-deps.mjs')])) !== 0) failedSteps.push('dependency check');
 
   const concurrency = Number(process.env.GATEHOUSE_TEST_CONCURRENCY) || Math.max(2, availableParallelism());
-  const timeout = Number(process.env.GATEHOUSE_TEST_TIMEOUT) || 120_000;
+  // The kill -9 durability test restarts a child process 20 times: 2-3 minutes on a loaded 2-core machine.
+  const timeout = Number(process.env.GATEHOUSE_TEST_TIMEOUT) || 240_000;
   banner(`tests: ${files.length} files, ${concurrency} at a time, ${timeout} ms timeout`);
 
   // Spec output for people on stdout; TAP to a file, whose closing `# tests/# pass/# fail` lines are

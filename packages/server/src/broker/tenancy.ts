@@ -28,10 +28,11 @@ export function localStart(name: string): number {
   return slash < 0 ? name.length : slash + 1;
 }
 
-/** The tenant an internal topic belongs to, or undefined. */
+/** The tenant an internal topic belongs to, or undefined; `$tenants/acme` (no local part) is acme's too. */
 export function topicTenant(topic: string): string | undefined {
-  const start = localStart(topic);
-  return start === 0 ? undefined : topic.slice(ROOT_LENGTH, start - 1);
+  if (!topic.startsWith(tenantTopicRoot)) return undefined;
+  const slash = topic.indexOf('/', ROOT_LENGTH);
+  return topic.slice(ROOT_LENGTH, slash < 0 ? topic.length : slash);
 }
 
 /**
@@ -96,9 +97,9 @@ function serviceGrants(principal: Principal): ReadonlySet<string> | '*' {
 export function serviceMayAddress(scope: TenantScope, name: string): boolean {
   const grants = scope.grants;
   if (grants === undefined) return true;
-  const start = localStart(name);
-  if (start === 0) return false;
-  const tenant = name.slice(ROOT_LENGTH, start - 1);
+  // Not `localStart`: without a slash after the tenant it points past the end, and `$tenants/acme2` would read as acme.
+  const tenant = topicTenant(name);
+  if (tenant === undefined) return false;
   if (grants === '*') return true;
   return grants.has(tenant);
 }

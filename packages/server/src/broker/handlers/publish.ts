@@ -7,7 +7,7 @@ import type { Connection } from '../connection.js';
 import { countDrop } from '../counters.js';
 import type { BrokerContext } from '../context.js';
 import { runSyncHooks } from '../hooks.js';
-import { serviceMayAddress } from '../tenancy.js';
+import { localStart, serviceMayAddress } from '../tenancy.js';
 import { topicLimits } from './limits.js';
 
 export function handlePublish(connection: Connection, packet: PublishPacket): void {
@@ -67,6 +67,8 @@ export function handlePublish(connection: Connection, packet: PublishPacket): vo
   if (scope.grants !== undefined) {
     // A service principal addresses tenants by their full names, within its grants (tenancy.ts).
     if (!serviceMayAddress(scope, topic)) return refuse(connection, qos, packetId, ReasonCode.NotAuthorized, `Topic ${topic} is outside the tenants this principal may address`);
+    // `$tenants/acme` or `$tenants/acme/` names no topic inside the tenant: its agents would get an empty name.
+    if (localStart(topic) >= topic.length) return refuse(connection, qos, packetId, ReasonCode.TopicNameInvalid, `Topic ${topic} names a tenant but no topic inside it`);
   } else if (topic.charCodeAt(0) === 36 /* $ */ && isServerTopic(topic)) {
     // $SYS and the other server-owned $-topics (4.7.2) are not for clients to publish to.
     return refuse(connection, qos, packetId, ReasonCode.NotAuthorized, `Clients may not publish to ${topic.split('/')[0]} topics`);
