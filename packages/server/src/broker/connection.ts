@@ -90,6 +90,8 @@ export class Connection {
   readonly #publishDecisions = new Map<string, boolean>();
   readonly #retainDecisions = new Map<string, boolean>();
   readonly #receiveDecisions = new Map<string, boolean>();
+  #lastReceiveTopic: string | undefined;
+  #lastReceiveAllowed = false;
 
   constructor(ctx: BrokerContext, socket: Duplex, peer: PeerInfo) {
     this.ctx = ctx;
@@ -252,22 +254,30 @@ export class Connection {
     return allowed;
   }
 
-  /** `iot:Receive` on a message's (internal) topic, from the decision cache. */
+  /**
+   * `iot:Receive` on a message's (internal) topic, from the decision cache. Fan-out sends one topic
+   * to a subscriber over and over, so the last answer is kept beside the map: the same string object
+   * (one message, or one cached route) is an identity compare, no hashing.
+   */
   mayReceive(topic: string): boolean {
     const policy = this.policy;
     if (policy === undefined) return true;
+    if (topic === this.#lastReceiveTopic && policy.generation === this.#decisionsOf) return this.#lastReceiveAllowed;
     this.#checkGeneration(policy);
     let allowed = this.#receiveDecisions.get(topic);
     if (allowed === undefined) {
       allowed = policy.mayReceive(topic.slice(this.scope.topicPrefix.length));
       remember(this.#receiveDecisions, topic, allowed);
     }
+    this.#lastReceiveTopic = topic;
+    this.#lastReceiveAllowed = allowed;
     return allowed;
   }
 
   #checkGeneration(policy: ConnectionPolicy): void {
     if (policy.generation === this.#decisionsOf) return;
     this.#decisionsOf = policy.generation;
+    this.#lastReceiveTopic = undefined;
     this.#publishDecisions.clear();
     this.#retainDecisions.clear();
     this.#receiveDecisions.clear();
