@@ -8,6 +8,7 @@ import { GatehouseError } from '../core/index.js';
 import type { AuditStore } from './audit-ports.js';
 import type { PolicyVersionStore } from './policy-ports.js';
 import type { TenantStore } from './tenant-ports.js';
+import type { ThingGroupStore } from './thing-group-ports.js';
 
 /** A CA's status; only an ACTIVE CA's certificates are accepted (and auto-registered). */
 export type CaStatus = 'ACTIVE' | 'INACTIVE';
@@ -201,7 +202,7 @@ export interface RoleAliasRecord {
  *   await tx.setCertificateStatus(record.id, 'ACTIVE', Date.now());
  * });
  */
-export interface IdentityStore extends PolicyVersionStore, TenantStore, AuditStore {
+export interface IdentityStore extends PolicyVersionStore, TenantStore, AuditStore, ThingGroupStore {
   /** Registers a CA for a tenant, or replaces the tenant's record of the same CA (same id). */
   putCa(ca: CaRecord): Promise<void>;
   getCa(tenant: string, id: string): Promise<CaRecord | undefined>;

@@ -9,6 +9,8 @@ export { MAX_CERTIFICATE_PAGE } from './identity-ports.js';
 export type * from './policy-ports.js';
 export type * from './tenant-ports.js';
 export type * from './audit-ports.js';
+export type * from './thing-group-ports.js';
+export { MAX_THING_GROUP_DEPTH } from './thing-group-ports.js';
 export { MAX_POLICY_VERSIONS, POLICY_CHANGE_RETENTION_MS } from './policy-ports.js';
 export { MemoryStore, MemoryTables, type MemoryStoreOptions } from './memory/index.js';
 export { MemoryIdentityStore, MemoryIdentityTables, type MemoryIdentityStoreOptions } from './memory/index.js';

@@ -10,6 +10,7 @@ import { runCertificateChangeCases } from './identity-certificate-changes.contra
 import { runPolicyVersionCases } from './identity-policy-versions.contract.js';
 import { runRegistryCases } from './identity-registry.contract.js';
 import { runTenantAuditCases } from './identity-tenants-audit.contract.js';
+import { runThingGroupCases } from './identity-thing-groups.contract.js';
 
 export interface IdentityStoreHarness {
   /** An opened, empty store. */
@@ -355,5 +356,6 @@ export function runIdentityStoreContract(name: string, makeStore: () => Promise<
     runCertificateChangeCases(withStore);
     runPolicyVersionCases(withStore);
     runTenantAuditCases(withStore);
+    runThingGroupCases(withStore);
   });
 }

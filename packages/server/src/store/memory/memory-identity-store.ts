@@ -26,9 +26,11 @@ import { certificateConflict, checkPageLimit, revokedConflict, tokenConflict } f
 import type { AuditEntry, AuditPage, AuditQuery, NewAuditEntry } from '../audit-ports.js';
 import type { AttachedPolicy, CreatePolicyVersionOptions, PolicyChange, PolicyChangesOptions, PolicyVersionRecord } from '../policy-ports.js';
 import type { TenantPage, TenantRecord } from '../tenant-ports.js';
+import type { ThingGroupRecord } from '../thing-group-ports.js';
 import { key, MemoryIdentityTables } from './memory-identity-tables.js';
 import * as policies from './memory-policy-verbs.js';
 import * as tenants from './memory-tenant-audit-verbs.js';
+import * as thingGroups from './memory-thing-group-verbs.js';
 
 export { MemoryIdentityTables } from './memory-identity-tables.js';
 
@@ -275,6 +277,22 @@ export class MemoryIdentityStore implements IdentityStoreBackend {
       }
       return true;
     });
+  }
+
+  putThingGroup(group: ThingGroupRecord): Promise<void> {
+    return this.#run(() => thingGroups.putThingGroup(this.tables, group));
+  }
+
+  getThingGroup(tenant: string, name: string): Promise<ThingGroupRecord | undefined> {
+    return this.#run(() => thingGroups.getThingGroup(this.tables, tenant, name));
+  }
+
+  listThingGroups(tenant: string): Promise<ThingGroupRecord[]> {
+    return this.#run(() => thingGroups.listThingGroups(this.tables, tenant));
+  }
+
+  deleteThingGroup(tenant: string, name: string): Promise<boolean> {
+    return this.#run(() => thingGroups.deleteThingGroup(this.tables, tenant, name));
   }
 
   putPolicy(policy: PolicyRecord): Promise<void> {

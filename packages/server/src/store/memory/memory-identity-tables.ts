@@ -12,6 +12,7 @@ import type {
 } from '../identity-ports.js';
 import type { PolicyChange } from '../policy-ports.js';
 import type { TenantRecord } from '../tenant-ports.js';
+import type { ThingGroupRecord } from '../thing-group-ports.js';
 
 export interface TokenRow extends RegistrationTokenRecord {
   readonly consumedAt?: number;
@@ -57,6 +58,8 @@ export class MemoryIdentityTables {
   /** Templates, things, policies and role aliases are keyed by `tenant\0name`. */
   templates = new Map<string, ProvisioningTemplateRecord>();
   things = new Map<string, ThingRecord>();
+  /** Keyed by `tenant\0name`. */
+  thingGroups = new Map<string, ThingGroupRecord>();
   policies = new Map<string, PolicyRecord>();
   /** Keyed by `attachmentKey`. */
   attachments = new Map<string, AttachmentRow>();
@@ -82,6 +85,7 @@ export class MemoryIdentityTables {
       tokens: new Map(this.tokens),
       templates: new Map(this.templates),
       things: new Map(this.things),
+      thingGroups: new Map(this.thingGroups),
       policies: new Map(this.policies),
       attachments: new Map(this.attachments),
       roleAliases: new Map(this.roleAliases),

@@ -7,6 +7,7 @@ import { identityMigration } from './0002-identity.js';
 import { registryMigration } from './0003-registry.js';
 import { certificateChangesMigration } from './0004-certificate-changes.js';
 import { policiesTenantsAuditMigration } from './0005-policies-tenants-audit.js';
+import { thingGroupsMigration } from './0006-thing-groups.js';
 
 /** Our own bookkeeping tables, so a database shared with another Kysely app keeps the two apart. */
 const MIGRATION_TABLE = 'gatehouse_migration';
@@ -20,6 +21,7 @@ export function brokerStoreMigrations(dialect: SqlDialectName): Record<string, M
     '0003-registry': registryMigration(dialect),
     '0004-certificate-changes': certificateChangesMigration(),
     '0005-policies-tenants-audit': policiesTenantsAuditMigration(dialect),
+    '0006-thing-groups': thingGroupsMigration(),
   };
 }
 

@@ -31,9 +31,11 @@ import { caFromRow, certificateFromRow, templateFromRow, type IdentityDatabase }
 import { auditCursorId, type AuditEntry, type AuditPage, type AuditQuery, type NewAuditEntry } from '../audit-ports.js';
 import type { AttachedPolicy, CreatePolicyVersionOptions, PolicyChange, PolicyChangesOptions, PolicyVersionRecord } from '../policy-ports.js';
 import type { TenantPage, TenantRecord } from '../tenant-ports.js';
+import type { ThingGroupRecord } from '../thing-group-ports.js';
 import * as policies from './policy-queries.js';
 import * as registry from './registry-queries.js';
 import * as tenants from './tenant-audit-queries.js';
+import * as thingGroups from './thing-group-queries.js';
 import { compareText, toNumber, toOptionalNumber } from './row-codec.js';
 import { openSqlStore, reasonOf } from './open-sql-store.js';
 import type { SqlDialectName } from './schema.js';
@@ -327,6 +329,22 @@ export class SqlIdentityStore implements IdentityStoreBackend {
 
   deleteThing(tenant: string, name: string): Promise<boolean> {
     return this.#atomically('delete thing', (db) => registry.deleteThing(db, tenant, name));
+  }
+
+  putThingGroup(group: ThingGroupRecord): Promise<void> {
+    return this.#atomically('save thing group', (db) => thingGroups.putThingGroup(db, this.#options.dialect, group));
+  }
+
+  getThingGroup(tenant: string, name: string): Promise<ThingGroupRecord | undefined> {
+    return this.#query('read thing group', (db) => thingGroups.getThingGroup(db, tenant, name));
+  }
+
+  listThingGroups(tenant: string): Promise<ThingGroupRecord[]> {
+    return this.#query('list thing groups', (db) => thingGroups.listThingGroups(db, tenant));
+  }
+
+  deleteThingGroup(tenant: string, name: string): Promise<boolean> {
+    return this.#atomically('delete thing group', (db) => thingGroups.deleteThingGroup(db, this.#options.dialect, tenant, name));
   }
 
   putPolicy(policy: PolicyRecord): Promise<void> {

@@ -1,0 +1,31 @@
+/** MemoryIdentityStore's thing group verbs as synchronous functions on the tables, run under its lock. */
+import { checkThingGroupPut, thingGroupHasChildren, type ThingGroupRecord } from '../thing-group-ports.js';
+import { key, type MemoryIdentityTables } from './memory-identity-tables.js';
+
+/** The tenant's groups as name → parent, the shape `checkThingGroupPut` reads. */
+function tenantTree(tables: MemoryIdentityTables, tenant: string): Map<string, string | undefined> {
+  const tree = new Map<string, string | undefined>();
+  for (const group of tables.thingGroups.values()) if (group.tenant === tenant) tree.set(group.name, group.parent);
+  return tree;
+}
+
+export function putThingGroup(tables: MemoryIdentityTables, group: ThingGroupRecord): void {
+  checkThingGroupPut(group, tenantTree(tables, group.tenant));
+  tables.thingGroups.set(key(group.tenant, group.name), { ...group });
+}
+
+export function getThingGroup(tables: MemoryIdentityTables, tenant: string, name: string): ThingGroupRecord | undefined {
+  const group = tables.thingGroups.get(key(tenant, name));
+  return group === undefined ? undefined : { ...group };
+}
+
+export function listThingGroups(tables: MemoryIdentityTables, tenant: string): ThingGroupRecord[] {
+  return [...tables.thingGroups.values()].filter((group) => group.tenant === tenant).map((group) => ({ ...group })).sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+}
+
+export function deleteThingGroup(tables: MemoryIdentityTables, tenant: string, name: string): boolean {
+  if (!tables.thingGroups.has(key(tenant, name))) return false;
+  const children = listThingGroups(tables, tenant).filter((group) => group.parent === name).map((group) => group.name);
+  if (children.length > 0) throw thingGroupHasChildren(name, children);
+  return tables.thingGroups.delete(key(tenant, name));
+}
