@@ -108,6 +108,8 @@ export async function startGatehouse(config: GatehouseConfig, options: StartOpti
         const denials = broker.admin.counters.authorizationDenials;
         denials[action] = (denials[action] ?? 0) + 1;
       },
+      // Policies attached to a thing group reach the things of its subgroups (read at each CONNECT).
+      parentGroup: async (tenant, group) => (await identity.getThingGroup(tenant, group))?.parent,
     });
     stoppers.push(async () => policies.stop());
     const hooks: BrokerHooks = { ...options.hooks, connect: [...(options.hooks?.connect ?? []), ...connect], authorize: options.hooks?.authorize ?? policies.authorize };
