@@ -23,6 +23,7 @@ import { registerSessionRoutes } from './routes/sessions.js';
 import { registerStatsRoutes } from './routes/stats.js';
 import { registerTenantRoutes } from './routes/tenants.js';
 import { registerTestAuthorizationRoutes } from './routes/test-authorization.js';
+import { registerThingGroupRoutes } from './routes/thing-groups.js';
 import { registerTokenRoutes } from './routes/tokens.js';
 
 export interface AdminApiOptions {
@@ -104,6 +105,7 @@ export async function createAdminApi(options: AdminApiOptions): Promise<FastifyI
     registerPolicyTargetRoutes(app, options.identity);
     registerAuditRoutes(app, options.identity);
     registerTestAuthorizationRoutes(app, options.identity, options.policyResolver);
+    registerThingGroupRoutes(app, options.identity);
   }
 
   await app.ready();
