@@ -217,3 +217,13 @@ export interface AuditEntryJson {
   readonly target: string;
   readonly details: { readonly [key: string]: unknown };
 }
+
+/** A thing group of `/v1/tenants/{tenant}/thing-groups`. */
+export interface ThingGroupJson {
+  readonly tenant: string;
+  readonly name: string;
+  readonly parent?: string;
+  readonly description?: string;
+  readonly createdAt: string;
+  readonly updatedAt: string;
+}

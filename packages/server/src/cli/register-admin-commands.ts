@@ -1,4 +1,4 @@
-/** Adds the admin commands (`clients`, `sessions`, `retained`, `publish`, `stats`, `tokens`, `templates`, `certs`, `ca`, `role-aliases`, `tenants`, `policy`, `audit`) to the `gatehouse` program. */
+/** Adds the admin commands (`clients`, `sessions`, `retained`, `publish`, `stats`, `tokens`, `templates`, `certs`, `ca`, `role-aliases`, `tenants`, `thing-groups`, `policy`, `audit`) to the `gatehouse` program. */
 import type { Command } from 'commander';
 import { registerAuditCommands } from './commands/audit.js';
 import { registerCaCommands } from './commands/ca.js';
@@ -14,6 +14,7 @@ import { registerSessionsCommands } from './commands/sessions.js';
 import { registerStatsCommand } from './commands/stats.js';
 import { registerTemplatesCommands } from './commands/templates.js';
 import { registerTenantsCommands } from './commands/tenants.js';
+import { registerThingGroupsCommands } from './commands/thing-groups.js';
 import { registerTokensCommands } from './commands/tokens.js';
 
 /**
@@ -39,6 +40,7 @@ export function registerAdminCommands(program: Command): void {
   registerCaCommands(program);
   registerRoleAliasesCommands(program);
   registerTenantsCommands(program);
+  registerThingGroupsCommands(program);
   registerPolicyAttachCommands(registerPolicyCommands(program));
   registerAuditCommands(program);
   // After the policy commands, whose `policy` group it joins (it makes the group when there is none).
