@@ -68,8 +68,8 @@ export interface PolicyResolverOptions {
   /** Default 'unrestricted' (the loopback development listener). */
   readonly anonymous?: AnonymousPolicies;
   /**
-   * The parent of a thing group, for policies inherited down the group tree. The store has no group
-   * tree yet (issue 7); until then every group is a root.
+   * The parent of a thing group, for policies inherited down the group tree; default none (every group
+   * a root). app/serve.ts reads it from the store's thing groups (`getThingGroup`).
    */
   readonly parentGroup?: (tenant: string, group: string) => Promise<string | undefined>;
   /** Shared parse and compile cache; default a new one. */
