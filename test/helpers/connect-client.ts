@@ -21,3 +21,20 @@ export async function connectClient(url: string, options: IClientOptions = {}, o
   client.on('error', () => {});
   return { client, connack };
 }
+
+/**
+ * The SUBACK reason codes for one filter. MQTT.js rejects `subscribeAsync` when the broker refuses a
+ * filter, with the SUBACK attached to the error; this reads the codes either way.
+ *
+ * @example
+ * assert.deepEqual(await subackCodes(client, 'other/#'), [0x87]);
+ */
+export async function subackCodes(client: MqttClient, filter: string): Promise<number[]> {
+  try {
+    return (await client.subscribeAsync(filter, { qos: 1 })).map((grant) => grant.qos);
+  } catch (error) {
+    const granted = (error as { packet?: { granted?: number[] } }).packet?.granted;
+    if (granted === undefined) throw error;
+    return granted;
+  }
+}

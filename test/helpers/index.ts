@@ -7,5 +7,5 @@ export {
   assertQuiet, collect, connectWith, expectClose, nextPacketId, open, persistentConnect, publishAcked, publishPacket, QUIET_MS, subscribe,
   type OpenOptions, type PublishAckedOptions, type PublishOptions, type SubscribeOptions,
 } from './mqtt-kit.ts';
-export { connectClient } from './connect-client.ts';
+export { connectClient, subackCodes } from './connect-client.ts';
 export { sleep, waitFor } from './wait.ts';

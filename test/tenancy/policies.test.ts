@@ -5,7 +5,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import type { IClientOptions, MqttClient } from 'mqtt';
-import { connectClient, startGatehouse, type TestGatehouse } from '../helpers/index.ts';
+import { connectClient, startGatehouse, subackCodes, type TestGatehouse } from '../helpers/index.ts';
 import { onboardDevice, requestJson, type JsonAnswer, type OnboardedDevice } from '../identity/onboarding-kit.ts';
 
 const perThing = {
@@ -151,17 +151,6 @@ async function ok(answer: Promise<JsonAnswer>): Promise<JsonAnswer> {
   const done = await answer;
   assert.ok(done.status >= 200 && done.status < 300, `${done.status} ${JSON.stringify(done.body)}`);
   return done;
-}
-
-/** SUBACK codes; MQTT.js rejects subscribeAsync on a refusal with the packet attached. */
-async function subackCodes(client: MqttClient, filter: string): Promise<number[]> {
-  try {
-    return (await client.subscribeAsync(filter, { qos: 1 })).map((grant) => grant.qos);
-  } catch (error) {
-    const granted = (error as { packet?: { granted?: number[] } }).packet?.granted;
-    if (granted === undefined) throw error;
-    return granted;
-  }
 }
 
 async function waitFor(check: () => boolean | Promise<boolean>, timeoutMs = 2000): Promise<void> {

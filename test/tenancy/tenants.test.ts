@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { SignJWT, importPKCS8 } from 'jose';
 import type { MqttClient } from 'mqtt';
-import { connectClient, startGatehouse, type TestGatehouse } from '../helpers/index.ts';
+import { connectClient, startGatehouse, subackCodes, type TestGatehouse } from '../helpers/index.ts';
 import { onboardDevice, requestJson, type OnboardedDevice } from '../identity/onboarding-kit.ts';
 
 interface Inbox {
@@ -130,16 +130,6 @@ describe('tenants', () => {
     assert.deepEqual((one.body['subscriptions'] as Array<{ filter: string }>).map((s) => s.filter), ['#'], 'filters as the client wrote them');
   });
 
-  /** SUBACK reason codes; MQTT.js rejects subscribeAsync on a refusal, with the packet attached. */
-  async function subackCodes(client: MqttClient, filter: string): Promise<number[]> {
-    try {
-      return (await client.subscribeAsync(filter, { qos: 1 })).map((grant) => grant.qos);
-    } catch (error) {
-      const granted = (error as { packet?: { granted?: number[] } }).packet?.granted;
-      if (granted === undefined) throw error;
-      return granted;
-    }
-  }
 
   function admin(path: string): ReturnType<typeof requestJson> {
     return requestJson(`${gh.urls.admin}${path}`, { headers: { authorization: `Bearer ${gh.adminKey}` } });
