@@ -8,7 +8,7 @@ import type { FastifyInstance } from 'fastify';
 import { Broker } from '../broker/index.js';
 import { silentLogger } from '../core/index.js';
 import { createTokenSigningKey } from '../auth/index.js';
-import type { BrokerStore, IdentityStore } from '../store/index.js';
+import { MemoryIdentityStore, MemoryStore, type BrokerStore, type IdentityStore } from '../store/index.js';
 import { createAdminApi } from './create-admin-api.js';
 import type { IdentityServices } from './identity/identity-services.js';
 
@@ -87,4 +87,43 @@ export async function startAdminApiHarness(options: { store: BrokerStore; identi
 /** Identity services on `store` with a fresh token key, no CA and no agent endpoints: enough for the admin routes. */
 export async function testIdentityServices(store: IdentityStore): Promise<IdentityServices> {
   return { store, signingKey: await createTokenSigningKey(), defaultTenant: 'default', tokenTtlSeconds: 900, certificateDays: 365, endpoints: () => ({}) };
+}
+
+export interface IdentityAdminApiHarness extends AdminApiHarness {
+  /** The open identity store behind the identity routes, for seeding and checking state directly. */
+  readonly identity: MemoryIdentityStore;
+  /** `request` with `method` and, when `body` is given, `body` as JSON. */
+  send(method: string, path: string, body?: unknown): Promise<Response>;
+}
+
+/**
+ * The admin API with the identity routes on a fresh MemoryStore and MemoryIdentityStore, both opened
+ * here and both closed by `close()`.
+ *
+ * @example
+ * const harness = await startIdentityAdminApiHarness();
+ * await harness.send('POST', '/v1/tenants', { id: 'acme' });
+ * assert.ok(await harness.identity.getTenant('acme'));
+ * await harness.close();
+ */
+export async function startIdentityAdminApiHarness(): Promise<IdentityAdminApiHarness> {
+  const identity = new MemoryIdentityStore();
+  await identity.open();
+  let harness: AdminApiHarness;
+  try {
+    harness = await startAdminApiHarness({ store: new MemoryStore(), identity: await testIdentityServices(identity) });
+  } catch (error) {
+    await identity.close();
+    throw error;
+  }
+  return {
+    ...harness,
+    identity,
+    send: (method, path, body) =>
+      harness.request(path, { method, ...(body === undefined ? {} : { headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) }) }),
+    async close() {
+      await harness.close();
+      await identity.close();
+    },
+  };
 }

@@ -6,8 +6,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { issueClientCertificate } from '../pki/index.js';
 import { makeRootCa } from '../pki/test-fixtures.js';
-import { MemoryIdentityStore, MemoryStore } from '../store/index.js';
-import { startAdminApiHarness, testIdentityServices, type AdminApiHarness } from './admin-api-harness.js';
+import { startIdentityAdminApiHarness, type IdentityAdminApiHarness } from './admin-api-harness.js';
 
 interface Entry {
   id: number;
@@ -23,10 +22,7 @@ interface Entry {
 const document = { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: 'iot:Connect', Resource: '*' }] };
 
 describe('audit log API', () => {
-  let harness: AdminApiHarness;
-  let identity: MemoryIdentityStore;
-  const send = (method: string, path: string, body?: unknown) =>
-    harness.request(path, { method, ...(body === undefined ? {} : { headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) }) });
+  let harness: IdentityAdminApiHarness;
   const audit = async (query = ''): Promise<{ items: Entry[]; nextCursor?: string }> => {
     const answer = await harness.request(`/v1/audit${query}`);
     assert.equal(answer.status, 200);
@@ -39,28 +35,23 @@ describe('audit log API', () => {
   };
 
   before(async () => {
-    identity = new MemoryIdentityStore();
-    await identity.open();
-    harness = await startAdminApiHarness({ store: new MemoryStore(), identity: await testIdentityServices(identity) });
+    harness = await startIdentityAdminApiHarness();
   });
-  after(async () => {
-    await harness.close();
-    await identity.close();
-  });
+  after(() => harness.close());
 
   test('tenant and policy changes are recorded with the admin actor and the source address; reads are not', async () => {
-    assert.equal((await send('POST', '/v1/tenants', { id: 'acme', name: 'ACME' })).status, 201);
-    assert.equal((await send('PATCH', '/v1/tenants/acme', { status: 'SUSPENDED' })).status, 200);
-    assert.equal((await send('PUT', '/v1/tenants/acme/policies/agent', { policyDocument: document })).status, 201);
-    assert.equal((await send('PUT', '/v1/tenants/acme/policies/agent', { policyDocument: document, setAsDefault: true })).status, 200);
-    assert.equal((await send('POST', '/v1/tenants/acme/policies/agent/versions/1/default')).status, 200);
-    assert.equal((await send('DELETE', '/v1/tenants/acme/policies/agent/versions/2')).status, 204);
-    assert.equal((await send('PUT', '/v1/tenants/acme/policies/agent/targets/thing-group/lab')).status, 204);
-    assert.equal((await send('DELETE', '/v1/tenants/acme/policies/agent/targets/thing-group/lab')).status, 204);
-    assert.equal((await send('DELETE', '/v1/tenants/acme/policies/agent')).status, 204);
+    assert.equal((await harness.send('POST', '/v1/tenants', { id: 'acme', name: 'ACME' })).status, 201);
+    assert.equal((await harness.send('PATCH', '/v1/tenants/acme', { status: 'SUSPENDED' })).status, 200);
+    assert.equal((await harness.send('PUT', '/v1/tenants/acme/policies/agent', { policyDocument: document })).status, 201);
+    assert.equal((await harness.send('PUT', '/v1/tenants/acme/policies/agent', { policyDocument: document, setAsDefault: true })).status, 200);
+    assert.equal((await harness.send('POST', '/v1/tenants/acme/policies/agent/versions/1/default')).status, 200);
+    assert.equal((await harness.send('DELETE', '/v1/tenants/acme/policies/agent/versions/2')).status, 204);
+    assert.equal((await harness.send('PUT', '/v1/tenants/acme/policies/agent/targets/thing-group/lab')).status, 204);
+    assert.equal((await harness.send('DELETE', '/v1/tenants/acme/policies/agent/targets/thing-group/lab')).status, 204);
+    assert.equal((await harness.send('DELETE', '/v1/tenants/acme/policies/agent')).status, 204);
     // Refused changes and reads write nothing.
-    assert.equal((await send('DELETE', '/v1/tenants/acme/policies/agent')).status, 404);
-    assert.equal((await send('PUT', '/v1/tenants/acme/policies/bad', { policyDocument: { Statement: [] } })).status, 400);
+    assert.equal((await harness.send('DELETE', '/v1/tenants/acme/policies/agent')).status, 404);
+    assert.equal((await harness.send('PUT', '/v1/tenants/acme/policies/bad', { policyDocument: { Statement: [] } })).status, 400);
     await harness.request('/v1/tenants/acme');
 
     const { items } = await audit();
@@ -93,19 +84,19 @@ describe('audit log API', () => {
     const root = await makeRootCa('Audit test CA');
     const { registrationCode } = (await (await harness.request('/v1/cas/registration-code?tenant=acme')).json()) as { registrationCode: string };
     const verification = await issueClientCertificate({ caCertPem: root.certificatePem, caKeyPem: root.privateKeyPem, commonName: registrationCode, days: 1 });
-    const ca = await send('POST', '/v1/cas', { caCertificatePem: root.certificatePem, verificationCertificatePem: verification.certPem, tenant: 'acme' });
+    const ca = await harness.send('POST', '/v1/cas', { caCertificatePem: root.certificatePem, verificationCertificatePem: verification.certPem, tenant: 'acme' });
     assert.equal(ca.status, 201, await ca.clone().text());
     const device = await issueClientCertificate({ caCertPem: root.certificatePem, caKeyPem: root.privateKeyPem, commonName: 'agent-7', days: 1 });
-    const registered = await send('POST', '/v1/certificates', { certificatePem: device.certPem, tenant: 'acme' });
+    const registered = await harness.send('POST', '/v1/certificates', { certificatePem: device.certPem, tenant: 'acme' });
     assert.equal(registered.status, 201, await registered.clone().text());
     const { id } = (await registered.json()) as { id: string };
 
-    assert.equal((await send('POST', `/v1/certificates/${id}/deactivate`)).status, 200);
-    assert.equal((await send('POST', `/v1/certificates/${id}/activate`)).status, 200);
-    assert.equal((await send('POST', `/v1/certificates/${id}/revoke`)).status, 200);
-    assert.equal((await send('POST', `/v1/cas/${root.id}/deactivate?tenant=acme`)).status, 200);
-    assert.equal((await send('POST', `/v1/cas/${root.id}/activate?tenant=acme`)).status, 200);
-    assert.equal((await send('POST', `/v1/certificates/${id}/activate`)).status, 409, 'refused: nothing recorded');
+    assert.equal((await harness.send('POST', `/v1/certificates/${id}/deactivate`)).status, 200);
+    assert.equal((await harness.send('POST', `/v1/certificates/${id}/activate`)).status, 200);
+    assert.equal((await harness.send('POST', `/v1/certificates/${id}/revoke`)).status, 200);
+    assert.equal((await harness.send('POST', `/v1/cas/${root.id}/deactivate?tenant=acme`)).status, 200);
+    assert.equal((await harness.send('POST', `/v1/cas/${root.id}/activate?tenant=acme`)).status, 200);
+    assert.equal((await harness.send('POST', `/v1/certificates/${id}/activate`)).status, 409, 'refused: nothing recorded');
 
     const entries = await since(before);
     assert.deepEqual(entries.map((entry) => [entry.action, entry.target]), [
@@ -126,7 +117,7 @@ describe('audit log API', () => {
   });
 
   test('filters by tenant and time, pages newest first, and refuses a bad query (400)', async () => {
-    assert.equal((await send('POST', '/v1/tenants', { id: 'globex' })).status, 201);
+    assert.equal((await harness.send('POST', '/v1/tenants', { id: 'globex' })).status, 201);
     const globex = await audit('?tenant=globex');
     assert.deepEqual(globex.items.map((entry) => entry.action), ['tenant.create']);
 

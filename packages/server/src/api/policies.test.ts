@@ -1,8 +1,7 @@
 /** `/v1/tenants/{tenant}/policies`, their versions and attachments, against a real admin API on loopback. */
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { MemoryIdentityStore, MemoryStore } from '../store/index.js';
-import { startAdminApiHarness, testIdentityServices, type AdminApiHarness } from './admin-api-harness.js';
+import { startIdentityAdminApiHarness, type IdentityAdminApiHarness } from './admin-api-harness.js';
 
 const documentFor = (topic: string) => ({
   Version: '2012-10-17',
@@ -11,31 +10,23 @@ const documentFor = (topic: string) => ({
 const certificateId = 'ab'.repeat(32);
 
 describe('policies API', () => {
-  let harness: AdminApiHarness;
-  let identity: MemoryIdentityStore;
+  let harness: IdentityAdminApiHarness;
   const base = '/v1/tenants/acme/policies';
-  const send = (method: string, path: string, body?: unknown) =>
-    harness.request(path, { method, ...(body === undefined ? {} : { headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) }) });
   const json = async (answer: Response): Promise<Record<string, unknown>> => (await answer.json()) as Record<string, unknown>;
 
   before(async () => {
-    identity = new MemoryIdentityStore();
-    await identity.open();
-    harness = await startAdminApiHarness({ store: new MemoryStore(), identity: await testIdentityServices(identity) });
-    await identity.createTenant({ id: 'acme', status: 'ACTIVE', createdAt: 1, updatedAt: 1 });
-    await identity.createTenant({ id: 'globex', status: 'ACTIVE', createdAt: 1, updatedAt: 1 });
-    await identity.putCertificate({
+    harness = await startIdentityAdminApiHarness();
+    await harness.identity.createTenant({ id: 'acme', status: 'ACTIVE', createdAt: 1, updatedAt: 1 });
+    await harness.identity.createTenant({ id: 'globex', status: 'ACTIVE', createdAt: 1, updatedAt: 1 });
+    await harness.identity.putCertificate({
       id: certificateId, tenant: 'acme', status: 'ACTIVE', certificatePem: 'PEM', caId: 'cd'.repeat(32), serialNumber: '01', subject: 'CN=agent-1',
       notBefore: 1, notAfter: 2, issuedBy: 'gatehouse', createdAt: 1, updatedAt: 1,
     });
   });
-  after(async () => {
-    await harness.close();
-    await identity.close();
-  });
+  after(() => harness.close());
 
   test('PUT creates version 1 (201) from an object or AWS\'s JSON text; later PUTs add versions, the default only with setAsDefault', async () => {
-    const created = await send('PUT', `${base}/agent`, { policyDocument: documentFor('v1') });
+    const created = await harness.send('PUT', `${base}/agent`, { policyDocument: documentFor('v1') });
     assert.equal(created.status, 201);
     const body = await json(created);
     assert.equal(body['defaultVersionId'], 1);
@@ -43,14 +34,14 @@ describe('policies API', () => {
     assert.deepEqual(JSON.parse(String(body['policyDocument'])), documentFor('v1'));
     assert.deepEqual((body['versions'] as Array<{ versionId: number; isDefault: boolean }>).map((v) => [v.versionId, v.isDefault]), [[1, true]]);
 
-    const second = await send('PUT', `${base}/agent`, { policyDocument: JSON.stringify(documentFor('v2'), null, 2) });
+    const second = await harness.send('PUT', `${base}/agent`, { policyDocument: JSON.stringify(documentFor('v2'), null, 2) });
     assert.equal(second.status, 200);
     const secondBody = await json(second);
     assert.equal(secondBody['createdVersionId'], 2);
     assert.equal(secondBody['defaultVersionId'], 1, 'not the default unless asked');
-    assert.equal((await identity.getPolicyVersion('acme', 'agent', 2))?.document, JSON.stringify(documentFor('v2'), null, 2), 'JSON text is kept exactly');
+    assert.equal((await harness.identity.getPolicyVersion('acme', 'agent', 2))?.document, JSON.stringify(documentFor('v2'), null, 2), 'JSON text is kept exactly');
 
-    const third = await json(await send('PUT', `${base}/agent`, { policyDocument: documentFor('v3'), setAsDefault: true }));
+    const third = await json(await harness.send('PUT', `${base}/agent`, { policyDocument: documentFor('v3'), setAsDefault: true }));
     assert.equal(third['defaultVersionId'], 3);
     assert.deepEqual(JSON.parse(String(third['policyDocument'])), documentFor('v3'));
 
@@ -68,65 +59,65 @@ describe('policies API', () => {
   });
 
   test('a bad document is 400 POLICY_INVALID naming its path, and nothing is saved', async () => {
-    const typo = await send('PUT', `${base}/broken`, { policyDocument: { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: 'iot:Publsh', Resource: '*' }] } });
+    const typo = await harness.send('PUT', `${base}/broken`, { policyDocument: { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: 'iot:Publsh', Resource: '*' }] } });
     assert.equal(typo.status, 400);
     const error = await json(typo);
     assert.equal(error['code'], 'POLICY_INVALID');
     assert.match(String(error['message']), /^Invalid policy document: Statement\[0\]\.Action: /);
     assert.match(String(error['message']), /iot:Publsh/);
-    assert.equal(await identity.getPolicy('acme', 'broken'), undefined);
+    assert.equal(await harness.identity.getPolicy('acme', 'broken'), undefined);
 
-    const notJson = await send('PUT', `${base}/broken`, { policyDocument: '{"Statement": ' });
+    const notJson = await harness.send('PUT', `${base}/broken`, { policyDocument: '{"Statement": ' });
     assert.equal(notJson.status, 400);
     assert.match(String((await json(notJson))['message']), /not valid JSON/);
     // A bad new version leaves the policy as it was.
-    const badVersion = await send('PUT', `${base}/agent`, { policyDocument: { Statement: [{ Effect: 'Maybe', Action: 'iot:Connect', Resource: '*' }] } });
+    const badVersion = await harness.send('PUT', `${base}/agent`, { policyDocument: { Statement: [{ Effect: 'Maybe', Action: 'iot:Connect', Resource: '*' }] } });
     assert.equal(badVersion.status, 400);
     assert.match(String((await json(badVersion))['message']), /Statement\[0\]\.Effect/);
-    assert.equal((await identity.listPolicyVersions('acme', 'agent')).length, 3);
+    assert.equal((await harness.identity.listPolicyVersions('acme', 'agent')).length, 3);
 
-    assert.equal((await send('PUT', `${base}/has space`, { policyDocument: documentFor('x') })).status, 400);
-    assert.equal((await send('PUT', `${base}/x`, { policyDocument: documentFor('x'), default: true })).status, 400);
-    const noTenant = await send('PUT', '/v1/tenants/nobody/policies/x', { policyDocument: documentFor('x') });
+    assert.equal((await harness.send('PUT', `${base}/has space`, { policyDocument: documentFor('x') })).status, 400);
+    assert.equal((await harness.send('PUT', `${base}/x`, { policyDocument: documentFor('x'), default: true })).status, 400);
+    const noTenant = await harness.send('PUT', '/v1/tenants/nobody/policies/x', { policyDocument: documentFor('x') });
     assert.equal(noTenant.status, 404);
     assert.equal((await json(noTenant))['message'], 'Tenant "nobody" was not found');
   });
 
   test('a sixth version is 409 VERSIONS_LIMIT_EXCEEDED; the default version cannot be deleted; another can, and a version can become the default', async () => {
-    await send('PUT', `${base}/agent`, { policyDocument: documentFor('v4') });
-    await send('PUT', `${base}/agent`, { policyDocument: documentFor('v5') });
-    const sixth = await send('PUT', `${base}/agent`, { policyDocument: documentFor('v6'), setAsDefault: true });
+    await harness.send('PUT', `${base}/agent`, { policyDocument: documentFor('v4') });
+    await harness.send('PUT', `${base}/agent`, { policyDocument: documentFor('v5') });
+    const sixth = await harness.send('PUT', `${base}/agent`, { policyDocument: documentFor('v6'), setAsDefault: true });
     assert.equal(sixth.status, 409);
     assert.deepEqual(await sixth.json(), {
       code: 'VERSIONS_LIMIT_EXCEEDED',
       message: 'Cannot create a version of policy "agent": the policy agent already has the maximum number of versions (5); delete a version that is not the default first',
     });
 
-    const deleteDefault = await send('DELETE', `${base}/agent/versions/3`);
+    const deleteDefault = await harness.send('DELETE', `${base}/agent/versions/3`);
     assert.equal(deleteDefault.status, 409);
     assert.match(String((await json(deleteDefault))['message']), /^Cannot delete version 3 of policy "agent": it is the default version/);
-    assert.equal((await send('DELETE', `${base}/agent/versions/1`)).status, 204);
-    const gone = await send('DELETE', `${base}/agent/versions/1`);
+    assert.equal((await harness.send('DELETE', `${base}/agent/versions/1`)).status, 204);
+    const gone = await harness.send('DELETE', `${base}/agent/versions/1`);
     assert.equal(gone.status, 404);
     assert.equal((await json(gone))['message'], 'Policy "agent" version "1" was not found');
     assert.equal((await harness.request(`${base}/agent/versions/1`)).status, 404);
     assert.equal((await json(await harness.request(`${base}/missing/versions/1`)))['message'], 'Policy "missing" was not found');
 
-    const madeDefault = await json(await send('POST', `${base}/agent/versions/5/default`));
+    const madeDefault = await json(await harness.send('POST', `${base}/agent/versions/5/default`));
     assert.equal(madeDefault['defaultVersionId'], 5);
     assert.deepEqual(JSON.parse(String(madeDefault['policyDocument'])), documentFor('v5'));
-    assert.equal((await identity.getPolicy('acme', 'agent'))?.version, 5);
-    assert.equal((await send('POST', `${base}/agent/versions/9/default`)).status, 404);
-    assert.equal((await send('PUT', `${base}/agent`, { policyDocument: documentFor('v6') })).status, 200, 'room again after a delete');
-    assert.equal((await identity.getPolicyVersion('acme', 'agent', 6))?.versionId, 6);
+    assert.equal((await harness.identity.getPolicy('acme', 'agent'))?.version, 5);
+    assert.equal((await harness.send('POST', `${base}/agent/versions/9/default`)).status, 404);
+    assert.equal((await harness.send('PUT', `${base}/agent`, { policyDocument: documentFor('v6') })).status, 200, 'room again after a delete');
+    assert.equal((await harness.identity.getPolicyVersion('acme', 'agent', 6))?.versionId, 6);
   });
 
   test('attaches to a certificate, a thing group and the tenant; lists targets and attached policies; refuses what cannot belong to the tenant', async () => {
-    assert.equal((await send('PUT', `${base}/agent/targets/certificate/${certificateId.toUpperCase()}`)).status, 204);
-    assert.equal((await send('PUT', `${base}/agent/targets/certificate/${certificateId}`)).status, 204, 'attaching twice changes nothing');
-    assert.equal((await send('PUT', `${base}/agent/targets/thing-group/lab`)).status, 204);
-    assert.equal((await send('PUT', `${base}/agent/targets/tenant/acme`)).status, 204);
-    assert.deepEqual(await identity.listPolicyTargets('acme', 'agent'), [
+    assert.equal((await harness.send('PUT', `${base}/agent/targets/certificate/${certificateId.toUpperCase()}`)).status, 204);
+    assert.equal((await harness.send('PUT', `${base}/agent/targets/certificate/${certificateId}`)).status, 204, 'attaching twice changes nothing');
+    assert.equal((await harness.send('PUT', `${base}/agent/targets/thing-group/lab`)).status, 204);
+    assert.equal((await harness.send('PUT', `${base}/agent/targets/tenant/acme`)).status, 204);
+    assert.deepEqual(await harness.identity.listPolicyTargets('acme', 'agent'), [
       { kind: 'certificate', id: certificateId }, { kind: 'tenant', id: 'acme' }, { kind: 'thing-group', id: 'lab' },
     ]);
     assert.deepEqual((await json(await harness.request(`${base}/agent/targets`)))['items'], [
@@ -143,40 +134,40 @@ describe('policies API', () => {
     assert.match(String((await json(both))['message']), /exactly one of certificate, thingGroup and tenant=1/);
     assert.equal((await harness.request('/v1/tenants/acme/attached-policies')).status, 400);
 
-    const unknownCertificate = await send('PUT', `${base}/agent/targets/certificate/${'ef'.repeat(32)}`);
+    const unknownCertificate = await harness.send('PUT', `${base}/agent/targets/certificate/${'ef'.repeat(32)}`);
     assert.equal(unknownCertificate.status, 404);
-    assert.equal((await send('PUT', `/v1/tenants/globex/policies/agent/targets/certificate/${certificateId}`)).status, 404, "another tenant's certificate");
-    const otherTenant = await send('PUT', `${base}/agent/targets/tenant/globex`);
+    assert.equal((await harness.send('PUT', `/v1/tenants/globex/policies/agent/targets/certificate/${certificateId}`)).status, 404, "another tenant's certificate");
+    const otherTenant = await harness.send('PUT', `${base}/agent/targets/tenant/globex`);
     assert.equal(otherTenant.status, 400);
     assert.match(String((await json(otherTenant))['message']), /attaches only to its own tenant/);
-    assert.equal((await send('PUT', `${base}/missing/targets/thing-group/lab`)).status, 404);
-    assert.equal((await send('PUT', `${base}/agent/targets/thing/lab`)).status, 400);
+    assert.equal((await harness.send('PUT', `${base}/missing/targets/thing-group/lab`)).status, 404);
+    assert.equal((await harness.send('PUT', `${base}/agent/targets/thing/lab`)).status, 400);
   });
 
   test('refuses to delete an attached policy (409, naming the targets); detached, it goes with its versions', async () => {
-    const refused = await send('DELETE', `${base}/agent`);
+    const refused = await harness.send('DELETE', `${base}/agent`);
     assert.equal(refused.status, 409);
     assert.equal((await json(refused))['message'], `Cannot delete policy "agent": it is attached to 3 targets (certificate ${certificateId}, tenant acme, thing-group lab); detach it first`);
-    assert.ok(await identity.getPolicy('acme', 'agent'));
+    assert.ok(await harness.identity.getPolicy('acme', 'agent'));
 
-    assert.equal((await send('DELETE', `${base}/agent/targets/certificate/${certificateId}`)).status, 204);
-    const again = await send('DELETE', `${base}/agent/targets/certificate/${certificateId}`);
+    assert.equal((await harness.send('DELETE', `${base}/agent/targets/certificate/${certificateId}`)).status, 204);
+    const again = await harness.send('DELETE', `${base}/agent/targets/certificate/${certificateId}`);
     assert.equal(again.status, 404);
     assert.equal((await json(again))['message'], `Policy "agent" attachment "certificate/${certificateId}" was not found`);
-    assert.equal((await send('DELETE', `${base}/agent/targets/thing-group/lab`)).status, 204);
-    assert.equal((await send('DELETE', `${base}/agent/targets/tenant/acme`)).status, 204);
+    assert.equal((await harness.send('DELETE', `${base}/agent/targets/thing-group/lab`)).status, 204);
+    assert.equal((await harness.send('DELETE', `${base}/agent/targets/tenant/acme`)).status, 204);
 
-    assert.equal((await send('DELETE', `${base}/agent`)).status, 204);
-    assert.equal(await identity.getPolicy('acme', 'agent'), undefined);
-    assert.deepEqual(await identity.listPolicyVersions('acme', 'agent'), []);
-    assert.equal((await send('DELETE', `${base}/agent`)).status, 404);
+    assert.equal((await harness.send('DELETE', `${base}/agent`)).status, 204);
+    assert.equal(await harness.identity.getPolicy('acme', 'agent'), undefined);
+    assert.deepEqual(await harness.identity.listPolicyVersions('acme', 'agent'), []);
+    assert.equal((await harness.send('DELETE', `${base}/agent`)).status, 404);
     assert.equal((await harness.request(`${base}/agent`)).status, 404);
     assert.equal((await harness.request(`${base}/agent/targets`)).status, 404);
-    assert.equal((await send('DELETE', `${base}/agent/targets/thing-group/lab`)).status, 404);
+    assert.equal((await harness.send('DELETE', `${base}/agent/targets/thing-group/lab`)).status, 404);
   });
 
   test('every change reaches the policy change feed, the detach and the delete included', async () => {
-    const feed = await identity.listPolicyChanges(0, 1000);
+    const feed = await harness.identity.listPolicyChanges(0, 1000);
     const kinds = feed.filter((entry) => entry.name === 'agent').map((entry) => entry.kind);
     assert.ok(kinds.filter((kind) => kind === 'attachment').length >= 6, 'three attaches and three detaches');
     assert.equal(feed.at(-1)?.kind, 'policy', 'the delete is last');

@@ -1,40 +1,31 @@
 /** `/v1/tenants` against a real admin API on loopback. */
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { MemoryIdentityStore, MemoryStore } from '../store/index.js';
-import { startAdminApiHarness, testIdentityServices, type AdminApiHarness } from './admin-api-harness.js';
+import { startIdentityAdminApiHarness, type IdentityAdminApiHarness } from './admin-api-harness.js';
 
 describe('tenants API', () => {
-  let harness: AdminApiHarness;
-  let identity: MemoryIdentityStore;
-  const send = (method: string, path: string, body?: unknown) =>
-    harness.request(path, { method, ...(body === undefined ? {} : { headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) }) });
+  let harness: IdentityAdminApiHarness;
 
   before(async () => {
-    identity = new MemoryIdentityStore();
-    await identity.open();
-    harness = await startAdminApiHarness({ store: new MemoryStore(), identity: await testIdentityServices(identity) });
+    harness = await startIdentityAdminApiHarness();
   });
-  after(async () => {
-    await harness.close();
-    await identity.close();
-  });
+  after(() => harness.close());
 
   test('POST creates (201), a taken id is 409; GET shows it; the list pages by id', async () => {
-    const created = await send('POST', '/v1/tenants', { id: 'acme', name: 'ACME Corp.' });
+    const created = await harness.send('POST', '/v1/tenants', { id: 'acme', name: 'ACME Corp.' });
     assert.equal(created.status, 201);
     const body = (await created.json()) as Record<string, unknown>;
     assert.equal(body['id'], 'acme');
     assert.equal(body['name'], 'ACME Corp.');
     assert.equal(body['status'], 'ACTIVE');
     assert.match(String(body['createdAt']), /^\d{4}-\d\d-\d\dT/);
-    assert.equal((await identity.getTenant('acme'))?.name, 'ACME Corp.');
+    assert.equal((await harness.identity.getTenant('acme'))?.name, 'ACME Corp.');
 
-    const again = await send('POST', '/v1/tenants', { id: 'acme' });
+    const again = await harness.send('POST', '/v1/tenants', { id: 'acme' });
     assert.equal(again.status, 409);
     assert.deepEqual(await again.json(), { code: 'CONFLICT', message: 'Cannot create tenant "acme": it already exists' });
 
-    assert.equal((await send('POST', '/v1/tenants', { id: 'globex', status: 'SUSPENDED' })).status, 201);
+    assert.equal((await harness.send('POST', '/v1/tenants', { id: 'globex', status: 'SUSPENDED' })).status, 201);
     const shown = (await (await harness.request('/v1/tenants/globex')).json()) as Record<string, unknown>;
     assert.equal(shown['status'], 'SUSPENDED');
     assert.equal('name' in shown, false);
@@ -47,48 +38,48 @@ describe('tenants API', () => {
   });
 
   test('POST refuses a bad id or an unknown field (400); GET of a missing tenant is 404', async () => {
-    const bad = await send('POST', '/v1/tenants', { id: 'no spaces' });
+    const bad = await harness.send('POST', '/v1/tenants', { id: 'no spaces' });
     assert.equal(bad.status, 400);
     assert.match(((await bad.json()) as { message: string }).message, /body\.id must match pattern/);
-    assert.equal((await send('POST', '/v1/tenants', { id: 'x', owner: 'me' })).status, 400);
-    assert.equal((await send('POST', '/v1/tenants', { id: 'x', status: 'GONE' })).status, 400);
+    assert.equal((await harness.send('POST', '/v1/tenants', { id: 'x', owner: 'me' })).status, 400);
+    assert.equal((await harness.send('POST', '/v1/tenants', { id: 'x', status: 'GONE' })).status, 400);
     const missing = await harness.request('/v1/tenants/nobody');
     assert.equal(missing.status, 404);
     assert.deepEqual(await missing.json(), { code: 'NOT_FOUND', message: 'Tenant "nobody" was not found' });
   });
 
   test('PATCH renames, suspends and removes the name; absent fields stay', async () => {
-    assert.equal((await send('POST', '/v1/tenants', { id: 'initech', name: 'Initech' })).status, 201);
-    const suspended = (await (await send('PATCH', '/v1/tenants/initech', { status: 'SUSPENDED' })).json()) as Record<string, unknown>;
+    assert.equal((await harness.send('POST', '/v1/tenants', { id: 'initech', name: 'Initech' })).status, 201);
+    const suspended = (await (await harness.send('PATCH', '/v1/tenants/initech', { status: 'SUSPENDED' })).json()) as Record<string, unknown>;
     assert.equal(suspended['status'], 'SUSPENDED');
     assert.equal(suspended['name'], 'Initech');
-    const renamed = (await (await send('PATCH', '/v1/tenants/initech', { name: 'Initech Ltd.' })).json()) as Record<string, unknown>;
+    const renamed = (await (await harness.send('PATCH', '/v1/tenants/initech', { name: 'Initech Ltd.' })).json()) as Record<string, unknown>;
     assert.equal(renamed['name'], 'Initech Ltd.');
     assert.equal(renamed['status'], 'SUSPENDED');
-    const unnamed = (await (await send('PATCH', '/v1/tenants/initech', { name: null, status: 'ACTIVE' })).json()) as Record<string, unknown>;
+    const unnamed = (await (await harness.send('PATCH', '/v1/tenants/initech', { name: null, status: 'ACTIVE' })).json()) as Record<string, unknown>;
     assert.equal('name' in unnamed, false);
     assert.equal(unnamed['status'], 'ACTIVE');
-    const stored = await identity.getTenant('initech');
+    const stored = await harness.identity.getTenant('initech');
     assert.equal(stored?.status, 'ACTIVE');
     assert.equal(stored !== undefined && 'name' in stored, false, 'the stored record has no name either');
-    assert.equal((await send('PATCH', '/v1/tenants/nobody', { status: 'ACTIVE' })).status, 404);
+    assert.equal((await harness.send('PATCH', '/v1/tenants/nobody', { status: 'ACTIVE' })).status, 404);
   });
 
   test('DELETE refuses while certificates or things remain (409, naming them) and for the default tenant; then 204, then 404', async () => {
-    assert.equal((await send('POST', '/v1/tenants', { id: 'hooli' })).status, 201);
-    await identity.putThing({ tenant: 'hooli', name: 'agent-1', attributes: {}, groups: [], version: 1, createdAt: 1, updatedAt: 1 });
-    const refused = await send('DELETE', '/v1/tenants/hooli');
+    assert.equal((await harness.send('POST', '/v1/tenants', { id: 'hooli' })).status, 201);
+    await harness.identity.putThing({ tenant: 'hooli', name: 'agent-1', attributes: {}, groups: [], version: 1, createdAt: 1, updatedAt: 1 });
+    const refused = await harness.send('DELETE', '/v1/tenants/hooli');
     assert.equal(refused.status, 409);
     assert.deepEqual(await refused.json(), { code: 'CONFLICT', message: 'Cannot delete tenant "hooli": it still has 1 thing; delete them first' });
-    assert.ok(await identity.getTenant('hooli'));
+    assert.ok(await harness.identity.getTenant('hooli'));
 
-    await identity.deleteThing('hooli', 'agent-1');
-    assert.equal((await send('DELETE', '/v1/tenants/hooli')).status, 204);
-    assert.equal(await identity.getTenant('hooli'), undefined);
-    assert.equal((await send('DELETE', '/v1/tenants/hooli')).status, 404);
+    await harness.identity.deleteThing('hooli', 'agent-1');
+    assert.equal((await harness.send('DELETE', '/v1/tenants/hooli')).status, 204);
+    assert.equal(await harness.identity.getTenant('hooli'), undefined);
+    assert.equal((await harness.send('DELETE', '/v1/tenants/hooli')).status, 404);
 
-    await identity.createTenant({ id: 'default', status: 'ACTIVE', createdAt: 1, updatedAt: 1 });
-    const defaultTenant = await send('DELETE', '/v1/tenants/default');
+    await harness.identity.createTenant({ id: 'default', status: 'ACTIVE', createdAt: 1, updatedAt: 1 });
+    const defaultTenant = await harness.send('DELETE', '/v1/tenants/default');
     assert.equal(defaultTenant.status, 409);
     assert.match(((await defaultTenant.json()) as { message: string }).message, /^Cannot delete tenant "default": it is the default tenant/);
   });

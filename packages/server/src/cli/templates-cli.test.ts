@@ -1,15 +1,11 @@
 /** `gatehouse templates list|show|put|delete` as a real child process against a real admin API. */
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { fileURLToPath } from 'node:url';
-import { startAdminApiHarness, testIdentityServices, type AdminApiHarness } from '../api/admin-api-harness.js';
-import { MemoryIdentityStore, MemoryStore } from '../store/index.js';
-
-const fixture = fileURLToPath(new URL('./admin-cli-fixture.ts', import.meta.url));
+import { startIdentityAdminApiHarness, type IdentityAdminApiHarness } from '../api/admin-api-harness.js';
+import { cliRunner } from './cli-test-kit.js';
 
 const jitpTemplate = {
   Parameters: { 'AWS::IoT::Certificate::CommonName': { Type: 'String' } },
@@ -22,32 +18,17 @@ const jitpTemplate = {
 };
 
 describe('gatehouse templates', () => {
-  let harness: AdminApiHarness;
-  let identity: MemoryIdentityStore;
+  let harness: IdentityAdminApiHarness;
   let dir: string;
 
-  /** Runs the CLI with no GATEHOUSE_* variables from the outer environment; resolves with the exit code. */
-  const gatehouse = (...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> => {
-    const env = Object.fromEntries(Object.entries(process.env).filter(([name]) => !name.startsWith('GATEHOUSE_')));
-    return new Promise((resolve) => {
-      execFile(process.execPath, ['--import', 'tsx', fixture, ...args, '--url', harness.apiUrl, '--key', harness.adminKey], { env, timeout: 20_000 }, (error, stdout, stderr) => {
-        resolve({ code: error === null ? 0 : typeof error.code === 'number' ? error.code : 1, stdout, stderr });
-      });
-    });
-  };
+  const gatehouse = cliRunner(() => harness);
 
   before(async () => {
-    identity = new MemoryIdentityStore();
-    await identity.open();
-    harness = await startAdminApiHarness({
-      store: new MemoryStore(),
-      identity: await testIdentityServices(identity),
-    });
+    harness = await startIdentityAdminApiHarness();
     dir = await mkdtemp(join(tmpdir(), 'gatehouse-templates-'));
   });
   after(async () => {
     await harness.close();
-    await identity.close();
     await rm(dir, { recursive: true, force: true });
   });
 
@@ -57,7 +38,7 @@ describe('gatehouse templates', () => {
     const created = await gatehouse('templates', 'put', 'jitp', '--tenant', 'acme', '--file', file);
     assert.equal(created.code, 0, created.stderr);
     assert.equal(created.stdout, 'Created provisioning template "jitp" of tenant "acme" (enabled; thing, certificate, 2 policies)\n');
-    assert.deepEqual((await identity.getTemplate('acme', 'jitp'))?.body, jitpTemplate);
+    assert.deepEqual((await harness.identity.getTemplate('acme', 'jitp'))?.body, jitpTemplate);
 
     const replaced = await gatehouse('templates', 'put', 'jitp', '--tenant', 'acme', '--file', file, '--disabled');
     assert.equal(replaced.code, 0, replaced.stderr);
@@ -83,7 +64,7 @@ describe('gatehouse templates', () => {
     const broken = await gatehouse('templates', 'put', 'broken', '--tenant', 'acme', '--file', file);
     assert.equal(broken.code, 1);
     assert.match(broken.stderr, /Error: Invalid provisioning template: 1 problem: Resources\.thing\.Properties\.ThingName: Ref to unknown parameter "Serial"/);
-    assert.equal(await identity.getTemplate('acme', 'broken'), undefined);
+    assert.equal(await harness.identity.getTemplate('acme', 'broken'), undefined);
 
     const missing = await gatehouse('templates', 'put', 'x', '--tenant', 'acme', '--file', join(dir, 'nope.json'));
     assert.equal(missing.code, 1);
@@ -91,11 +72,11 @@ describe('gatehouse templates', () => {
   });
 
   test('delete removes it; deleting again fails with the API message', async () => {
-    await identity.putTemplate({ tenant: 'acme', name: 'gone', body: { Resources: {} }, enabled: true, createdAt: 1, updatedAt: 1 });
+    await harness.identity.putTemplate({ tenant: 'acme', name: 'gone', body: { Resources: {} }, enabled: true, createdAt: 1, updatedAt: 1 });
     const deleted = await gatehouse('templates', 'delete', 'gone', '--tenant', 'acme');
     assert.equal(deleted.code, 0, deleted.stderr);
     assert.equal(deleted.stdout, 'Deleted provisioning template "gone"\n');
-    assert.equal(await identity.getTemplate('acme', 'gone'), undefined);
+    assert.equal(await harness.identity.getTemplate('acme', 'gone'), undefined);
     const again = await gatehouse('templates', 'delete', 'gone', '--tenant', 'acme');
     assert.equal(again.code, 1);
     assert.match(again.stderr, /Provisioning template "gone" was not found/);
