@@ -28,7 +28,7 @@
  * take a page a round, the rounds back to back.
  * Work on the live connections: a pass per round that has invalid changes, plus the expiry sweeps.
  */
-import type { Logger } from '../core/index.js';
+import { startPollLoop, type Logger } from '../core/index.js';
 import { ReasonCode } from '../mqtt/index.js';
 import { MAX_CERTIFICATE_PAGE, type CertificateRecord, type IdentityStore } from '../store/index.js';
 import { checkValidity } from './certificate-authenticator.js';
@@ -91,9 +91,6 @@ export function startCertificateRecheck(options: CertificateRecheckOptions): Cer
   let passStartedAt: number | undefined;
   let lastSweepAt = -Infinity;
   let nextExpiryAt = Infinity;
-  let queue: Promise<unknown> = Promise.resolve();
-  let timer: NodeJS.Timeout | undefined;
-  let stopped = false;
 
   async function round(): Promise<RoundResult> {
     const at = now();
@@ -147,34 +144,14 @@ export function startCertificateRecheck(options: CertificateRecheckOptions): Cer
     return closed;
   }
 
-  /** Runs a round after the one under way, so two never interleave at their awaits. */
-  function enqueueRound(): Promise<RoundResult> {
-    const result = queue.then(round);
-    queue = result.catch(() => undefined);
-    return result;
-  }
-
-  function schedule(delayMs: number): void {
-    if (stopped) return;
-    timer = setTimeout(() => {
-      enqueueRound().then(
-        ({ more }) => schedule(more ? 0 : intervalMs),
-        (error: unknown) => {
-          options.logger.warn({ err: error instanceof Error ? error.message : String(error) }, 'cannot re-check live certificate connections');
-          schedule(intervalMs);
-        },
-      );
-    }, delayMs);
-    timer.unref();
-  }
-
-  schedule(intervalMs);
+  const loop = startPollLoop({
+    intervalMs,
+    round,
+    onError: (error) => options.logger.warn({ err: error instanceof Error ? error.message : String(error) }, 'cannot re-check live certificate connections'),
+  });
   return {
-    checkNow: () => enqueueRound().then(({ closed }) => closed),
-    stop() {
-      stopped = true;
-      if (timer !== undefined) clearTimeout(timer);
-    },
+    checkNow: () => loop.runNow().then(({ closed }) => closed),
+    stop: () => loop.stop(),
   };
 }
 

@@ -17,7 +17,7 @@
  * Not followed live (no change feed in the store yet): a thing's attributes, type or groups, and a
  * certificate attached to another thing; they apply from the next CONNECT.
  */
-import { GatehouseError, type Logger } from '../../core/index.js';
+import { GatehouseError, startPollLoop, type Logger } from '../../core/index.js';
 import type { AuthorizeConnect, AuthorizeConnectEvent } from '../../broker/index.js';
 import type { PolicyAction, PolicyRequestContext, Principal } from '../../auth/index.js';
 import type { IdentityStore, PolicyChange } from '../../store/index.js';
@@ -92,9 +92,6 @@ export function createPolicyAuthorizer(options: PolicyAuthorizerOptions): Policy
   let pending = 0;
   /** Per tenant, how many rounds applied changes to it: a connection resolving across a move resolves again. */
   const epochs = new Map<string, number>();
-  let queue: Promise<unknown> = Promise.resolve();
-  let timer: NodeJS.Timeout | undefined;
-  let stopped = false;
 
   const forget = (policy: LiveConnectionPolicy): void => {
     const tenant = live.get(policy.principal.tenant);
@@ -216,42 +213,22 @@ export function createPolicyAuthorizer(options: PolicyAuthorizerOptions): Policy
     }
   }
 
-  /** Runs a round after the one under way, so two never interleave at their awaits. */
-  function enqueueRound(): Promise<{ rebound: number; more: boolean }> {
-    const result = queue.then(round);
-    queue = result.catch(() => undefined);
-    return result;
-  }
-
-  function schedule(delayMs: number): void {
-    if (stopped) return;
-    timer = setTimeout(() => {
-      enqueueRound().then(
-        ({ more }) => schedule(more ? 0 : intervalMs),
-        (error: unknown) => {
-          logger.warn({ err: error instanceof Error ? error.message : String(error) }, 'cannot apply policy changes to live connections');
-          schedule(intervalMs);
-        },
-      );
-    }, delayMs);
-    timer.unref();
-  }
-
-  schedule(intervalMs);
+  const loop = startPollLoop({
+    intervalMs,
+    round,
+    onError: (error) => logger.warn({ err: error instanceof Error ? error.message : String(error) }, 'cannot apply policy changes to live connections'),
+  });
   return {
     authorize,
     async refresh() {
       let total = 0;
       for (;;) {
-        const { rebound, more } = await enqueueRound();
+        const { rebound, more } = await loop.runNow();
         total += rebound;
         if (!more) return total;
       }
     },
-    stop() {
-      stopped = true;
-      if (timer !== undefined) clearTimeout(timer);
-    },
+    stop: () => loop.stop(),
     resolver,
     get liveConnections() {
       return liveCount;
