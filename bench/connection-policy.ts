@@ -11,31 +11,12 @@ import { silentLogger } from '../packages/server/src/core/index.js';
 import { createPolicyAuthorizer, type PolicyAuthorizer } from '../packages/server/src/services/index.js';
 import { MemoryIdentityStore } from '../packages/server/src/store/index.js';
 import type { Principal } from '../packages/server/src/auth/index.js';
-
-const thing = '${iot:Connection.Thing.ThingName}';
-const agentPolicy = JSON.stringify({
-  Version: '2012-10-17',
-  Statement: [
-    { Effect: 'Allow', Action: 'iot:Connect', Resource: `arn:aws:iot:*:*:client/${thing}`, Condition: { Bool: { 'iot:Connection.Thing.IsAttached': 'true' } } },
-    { Effect: 'Allow', Action: ['iot:Publish', 'iot:Receive'], Resource: [`arn:aws:iot:*:*:topic/customer-1/${thing}/*`, `arn:aws:iot:*:*:topic/$aws/things/${thing}/shadow/*`, `arn:aws:iot:*:*:topic/$aws/things/${thing}/jobs/*`] },
-    { Effect: 'Allow', Action: 'iot:Subscribe', Resource: [`arn:aws:iot:*:*:topicfilter/customer-1/${thing}/*`, `arn:aws:iot:*:*:topicfilter/$aws/things/${thing}/shadow/*`, `arn:aws:iot:*:*:topicfilter/$aws/things/${thing}/jobs/*`] },
-    { Effect: 'Allow', Action: 'iot:RetainPublish', Resource: `arn:aws:iot:*:*:topic/customer-1/${thing}/config` },
-    { Effect: 'Deny', Action: ['iot:Publish', 'iot:RetainPublish'], Resource: 'arn:aws:iot:*:*:topic/customer-1/*/admin/*' },
-  ],
-});
-const tenantDefault = JSON.stringify({
-  Version: '2012-10-17',
-  Statement: [
-    { Effect: 'Allow', Action: 'iot:Subscribe', Resource: 'topicfilter/broadcast/*' },
-    { Effect: 'Allow', Action: 'iot:Receive', Resource: 'topic/broadcast/*' },
-    { Effect: 'Deny', Action: 'iot:*', Resource: 'topic/$aws/rules/*', Condition: { NotIpAddress: { 'aws:SourceIp': ['10.0.0.0/8', '192.168.0.0/16'] } } },
-  ],
-});
+import { agentPolicyDocument, tenantDefaultDocument } from './policy-documents.js';
 
 const identity = new MemoryIdentityStore();
 const at = Date.now();
-await identity.createPolicy('acme', 'agent', agentPolicy, at);
-await identity.createPolicy('acme', 'tenant-default', tenantDefault, at);
+await identity.createPolicy('acme', 'agent', agentPolicyDocument, at);
+await identity.createPolicy('acme', 'tenant-default', tenantDefaultDocument, at);
 await identity.attachPolicy('acme', 'tenant-default', { kind: 'tenant', id: 'acme' });
 const agents = Number(process.env.AGENTS ?? 2000);
 for (let n = 0; n < agents; n++) {

@@ -8,26 +8,10 @@ import { performance } from 'node:perf_hooks';
 import {
   authorize, bindPolicySet, compilePolicies, parsePolicy, type PolicyAction, type PolicyContext,
 } from '../packages/server/src/auth/index.js';
+import { agentPolicyDocument, tenantDefaultDocument } from './policy-documents.js';
 
-const thing = '${iot:Connection.Thing.ThingName}';
-const agentPolicy = parsePolicy(JSON.stringify({
-  Version: '2012-10-17',
-  Statement: [
-    { Effect: 'Allow', Action: 'iot:Connect', Resource: `arn:aws:iot:*:*:client/${thing}`, Condition: { Bool: { 'iot:Connection.Thing.IsAttached': 'true' } } },
-    { Effect: 'Allow', Action: ['iot:Publish', 'iot:Receive'], Resource: [`arn:aws:iot:*:*:topic/customer-1/${thing}/*`, `arn:aws:iot:*:*:topic/$aws/things/${thing}/shadow/*`, `arn:aws:iot:*:*:topic/$aws/things/${thing}/jobs/*`] },
-    { Effect: 'Allow', Action: 'iot:Subscribe', Resource: [`arn:aws:iot:*:*:topicfilter/customer-1/${thing}/*`, `arn:aws:iot:*:*:topicfilter/$aws/things/${thing}/shadow/*`, `arn:aws:iot:*:*:topicfilter/$aws/things/${thing}/jobs/*`] },
-    { Effect: 'Allow', Action: 'iot:RetainPublish', Resource: `arn:aws:iot:*:*:topic/customer-1/${thing}/config` },
-    { Effect: 'Deny', Action: ['iot:Publish', 'iot:RetainPublish'], Resource: 'arn:aws:iot:*:*:topic/customer-1/*/admin/*' },
-  ],
-}), { name: 'agent', tenant: 'acme' });
-const tenantDefault = parsePolicy(JSON.stringify({
-  Version: '2012-10-17',
-  Statement: [
-    { Effect: 'Allow', Action: 'iot:Subscribe', Resource: 'topicfilter/broadcast/*' },
-    { Effect: 'Allow', Action: 'iot:Receive', Resource: 'topic/broadcast/*' },
-    { Effect: 'Deny', Action: 'iot:*', Resource: 'topic/$aws/rules/*', Condition: { NotIpAddress: { 'aws:SourceIp': ['10.0.0.0/8', '192.168.0.0/16'] } } },
-  ],
-}), { name: 'tenant-default', tenant: 'acme' });
+const agentPolicy = parsePolicy(agentPolicyDocument, { name: 'agent', tenant: 'acme' });
+const tenantDefault = parsePolicy(tenantDefaultDocument, { name: 'tenant-default', tenant: 'acme' });
 
 const compiled = compilePolicies([agentPolicy, tenantDefault]);
 const context = (n: number): PolicyContext => ({
