@@ -91,6 +91,8 @@ export class Connection {
   readonly #retainDecisions = new Map<string, boolean>();
   readonly #receiveDecisions = new Map<string, boolean>();
   #lastReceiveTopic: string | undefined;
+  #lastPublishTopic: string | undefined;
+  #lastPublishAllowed = false;
   #lastReceiveAllowed = false;
 
   constructor(ctx: BrokerContext, socket: Duplex, peer: PeerInfo) {
@@ -244,12 +246,18 @@ export class Connection {
   mayPublish(topic: string, retain: boolean): boolean {
     const policy = this.policy;
     if (policy === undefined) return true;
+    // A device publishing to one topic again and again: the last answer, as for Receive.
+    if (!retain && topic === this.#lastPublishTopic && policy.generation === this.#decisionsOf) return this.#lastPublishAllowed;
     this.#checkGeneration(policy);
     const cache = retain ? this.#retainDecisions : this.#publishDecisions;
     let allowed = cache.get(topic);
     if (allowed === undefined) {
       allowed = policy.mayPublish(topic, retain);
       remember(cache, topic, allowed);
+    }
+    if (!retain) {
+      this.#lastPublishTopic = topic;
+      this.#lastPublishAllowed = allowed;
     }
     return allowed;
   }
@@ -278,6 +286,7 @@ export class Connection {
     if (policy.generation === this.#decisionsOf) return;
     this.#decisionsOf = policy.generation;
     this.#lastReceiveTopic = undefined;
+    this.#lastPublishTopic = undefined;
     this.#publishDecisions.clear();
     this.#retainDecisions.clear();
     this.#receiveDecisions.clear();
