@@ -34,17 +34,25 @@ export class PublishEncoder {
   #message: StoredMessage | undefined;
   #now = 0;
   readonly #forms: (CachedForm | undefined)[] = new Array<CachedForm | undefined>(SLOTS).fill(undefined);
+  /** Slots filled for the current message: only those are cleared (most messages fill one). */
+  readonly #filled: number[] = [];
 
   /** Starts sharing encodings for `message` until `end()`. */
   begin(message: StoredMessage, now: number): void {
+    this.#clear();
     this.#message = message;
     this.#now = now;
-    this.#forms.fill(undefined);
   }
 
   end(): void {
     this.#message = undefined;
-    this.#forms.fill(undefined);
+    this.#clear();
+  }
+
+  #clear(): void {
+    const filled = this.#filled;
+    for (let i = 0; i < filled.length; i++) this.#forms[filled[i]!] = undefined;
+    filled.length = 0;
   }
 
   encode(message: StoredMessage, form: PublishForm, now: number): Buffer {
@@ -57,6 +65,7 @@ export class PublishEncoder {
       const buffer = encodeForm(message, { ...form, packetId: 1 }, now);
       cached = { buffer, packetIdOffset: form.qos === 0 ? 0 : packetIdOffset(buffer, outgoingTopic(message.topic, form.topicOffset)) };
       this.#forms[slot] = cached;
+      this.#filled.push(slot);
     }
     if (form.qos === 0) return cached.buffer;
     const copy = Buffer.allocUnsafe(cached.buffer.length);
