@@ -9,3 +9,4 @@ export {
 } from './mqtt-kit.ts';
 export { connectClient, subackCodes } from './connect-client.ts';
 export { sleep, waitFor } from './wait.ts';
+export { missingTools } from './system-tools.ts';

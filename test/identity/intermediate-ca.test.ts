@@ -14,22 +14,13 @@ import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { promisify } from 'node:util';
 import { isEncryptedPrivateKey } from '../../packages/server/src/pki/index.ts';
-import { connectClient, startGatehouse, type TestGatehouse } from '../helpers/index.ts';
+import { connectClient, startGatehouse, type TestGatehouse, missingTools } from '../helpers/index.ts';
 import { ask, deviceTemplate, putTemplate } from './fleet-kit.ts';
 import { makeEcAgentKey, onboardDevice, requestJson, type JsonAnswer, type OnboardedDevice } from './onboarding-kit.ts';
 
 const run = promisify(execFile);
 
-async function installed(tool: string): Promise<boolean> {
-  try {
-    await run('sh', ['-c', `command -v ${tool}`]);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-const missing = (await Promise.all(['openssl', 'mosquitto_pub'].map(async (tool) => ((await installed(tool)) ? undefined : tool)))).filter((t) => t !== undefined);
+const missing = await missingTools(['openssl', 'mosquitto_pub']);
 const skip = missing.length > 0 ? `needs ${missing.join(', ')} (apt-get install openssl mosquitto-clients)` : false;
 
 /** A certificate's id in the registry: the SHA-256 of its DER, lowercase hex. */

@@ -9,21 +9,12 @@ import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
-import { connectClient, startGatehouse, type TestGatehouse } from '../helpers/index.ts';
+import { connectClient, startGatehouse, type TestGatehouse, missingTools } from '../helpers/index.ts';
 
 const run = promisify(execFile);
 const bin = fileURLToPath(new URL('../../packages/server/bin/gatehouse.js', import.meta.url));
 
-async function installed(tool: string): Promise<boolean> {
-  try {
-    await run('sh', ['-c', `command -v ${tool}`]);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-const missing = (await Promise.all(['openssl', 'curl', 'mosquitto_pub'].map(async (tool) => ((await installed(tool)) ? undefined : tool)))).filter((t) => t !== undefined);
+const missing = await missingTools(['openssl', 'curl', 'mosquitto_pub']);
 const skip = missing.length > 0 ? `needs ${missing.join(', ')} (apt-get install openssl curl mosquitto-clients)` : false;
 
 describe('onboarding with gatehouse, openssl, curl and mosquitto_pub', { skip }, () => {
