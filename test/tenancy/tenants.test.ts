@@ -10,6 +10,7 @@ import { after, before, describe, test } from 'node:test';
 import { SignJWT, importPKCS8 } from 'jose';
 import type { MqttClient } from 'mqtt';
 import { connectClient, startGatehouse, subackCodes, type TestGatehouse } from '../helpers/index.ts';
+import { cliRunner } from '../../packages/server/src/cli/cli-test-kit.ts';
 import { onboardDevice, requestJson, type OnboardedDevice } from '../identity/onboarding-kit.ts';
 
 interface Inbox {
@@ -130,6 +131,19 @@ describe('tenants', () => {
     assert.deepEqual((one.body['subscriptions'] as Array<{ filter: string }>).map((s) => s.filter), ['#'], 'filters as the client wrote them');
   });
 
+
+  test('the CLI names the tenant: publish into one, list its retained messages', async () => {
+    const gatehouse = cliRunner(() => ({ apiUrl: gh.urls.admin, adminKey: gh.adminKey }));
+    const listener = await agent(globex, 'globex-cli-listener', ['site/cli/#']);
+    const published = await gatehouse('publish', '--tenant', 'globex', '--qos', '1', '--retain', 'site/cli/hello', 'from the CLI');
+    assert.equal(published.code, 0, published.stderr);
+    await settle();
+    assert.deepEqual(listener.messages, ['site/cli/hello from the CLI']);
+    const listed = await gatehouse('retained', 'list', '--tenant', 'globex', '--prefix', 'site/cli', '--json');
+    assert.deepEqual((JSON.parse(listed.stdout) as { items: Array<{ topic: string }> }).items.map((item) => item.topic), ['site/cli/hello']);
+    const elsewhere = await gatehouse('retained', 'get', 'site/cli/hello', '--tenant', 'acme');
+    assert.notEqual(elsewhere.code, 0, 'acme has no such retained message');
+  });
 
   function admin(path: string): ReturnType<typeof requestJson> {
     return requestJson(`${gh.urls.admin}${path}`, { headers: { authorization: `Bearer ${gh.adminKey}` } });

@@ -71,6 +71,7 @@ export function adminAction(command: Command, handler: (context: AdminContext) =
 /** Options shared by the `list` commands. */
 export function listOptions(command: Command): Command {
   return command
+    .option('--tenant <tenant>', 'the tenant (default: identity.defaultTenant)')
     .option('--prefix <prefix>', 'only ids (or topics) that start with this')
     .option('--limit <n>', 'items per page, 1-1000', parsePositiveInt, 100)
     .option('--cursor <cursor>', 'continue after this cursor (printed under a full page)');
@@ -78,6 +79,7 @@ export function listOptions(command: Command): Command {
 
 export function listQuery(options: Readonly<Record<string, unknown>>): string {
   const query = new URLSearchParams();
+  if (typeof options['tenant'] === 'string') query.set('tenant', options['tenant']);
   if (typeof options['prefix'] === 'string') query.set('prefix', options['prefix']);
   if (typeof options['limit'] === 'number') query.set('limit', String(options['limit']));
   if (typeof options['cursor'] === 'string') query.set('cursor', options['cursor']);
@@ -101,4 +103,14 @@ export function parsePositiveInt(value: string): number {
     throw new InvalidArgumentError(`"${value}" is not a whole number from 1 to 1000`);
   }
   return n;
+}
+
+/** `?tenant=…` for commands that name one client, session or retained topic, or '' without `--tenant`. */
+export function tenantQuery(options: Readonly<Record<string, unknown>>): string {
+  return typeof options['tenant'] === 'string' ? `?tenant=${encodeURIComponent(options['tenant'])}` : '';
+}
+
+/** Adds `--tenant` to a command that names one client, session or retained topic. */
+export function tenantOption(command: Command): Command {
+  return command.option('--tenant <tenant>', 'the tenant (default: identity.defaultTenant)');
 }

@@ -1,6 +1,6 @@
 /** `gatehouse clients list|get|kick`: connected MQTT clients. */
 import type { Command } from 'commander';
-import { adminAction, adminGroup, listOptions, listQuery, moreHint } from '../admin-command.js';
+import { adminAction, adminGroup, listOptions, listQuery, moreHint, tenantOption, tenantQuery } from '../admin-command.js';
 import type { ClientJson, Page } from '../api-types.js';
 import { formatFields, formatTable } from '../format-table.js';
 
@@ -17,8 +17,8 @@ export function registerClientsCommands(program: Command): void {
     ) + moreHint(page.nextCursor));
   });
 
-  adminAction(clients.command('get').description('show one connected client').argument('<clientId>'), async ({ api, json, args, print, printJson }) => {
-    const client = (await api.request<ClientJson>('GET', `/v1/clients/${encodeURIComponent(String(args[0]))}`))!;
+  adminAction(tenantOption(clients.command('get').description('show one connected client').argument('<clientId>')), async ({ api, json, args, options, print, printJson }) => {
+    const client = (await api.request<ClientJson>('GET', `/v1/clients/${encodeURIComponent(String(args[0]))}${tenantQuery(options)}`))!;
     if (json) return printJson(client);
     print(formatFields([
       ['client id', client.clientId],
@@ -38,9 +38,9 @@ export function registerClientsCommands(program: Command): void {
     ]));
   });
 
-  adminAction(clients.command('kick').description('disconnect a client (its session stays)').argument('<clientId>'), async ({ api, json, args, print, printJson }) => {
+  adminAction(tenantOption(clients.command('kick').description('disconnect a client (its session stays)').argument('<clientId>')), async ({ api, json, args, options, print, printJson }) => {
     const clientId = String(args[0]);
-    await api.request('DELETE', `/v1/clients/${encodeURIComponent(clientId)}`);
+    await api.request('DELETE', `/v1/clients/${encodeURIComponent(clientId)}${tenantQuery(options)}`);
     if (json) return printJson({ clientId, disconnected: true });
     print(`Disconnected client "${clientId}"\n`);
   });

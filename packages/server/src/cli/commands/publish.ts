@@ -11,6 +11,7 @@ export function registerPublishCommand(program: Command): void {
     .argument('[message]', 'the payload (text, or base64 with --base64)')
     .addOption(new Option('-q, --qos <qos>', 'quality of service').choices(['0', '1', '2']).default('0'))
     .option('-r, --retain', 'keep as the retained message of the topic')
+    .option('--tenant <tenant>', "the tenant whose topic it is (default: identity.defaultTenant); a full $tenants/... topic names one itself")
     .option('--base64', 'MESSAGE (or stdin) is base64; binary payloads')
     .option('--content-type <type>', 'MQTT 5 Content Type')
     .option('--user-property <key=value>', 'MQTT 5 user property; repeat for more', collectUserProperty, {} as Record<string, string>);
@@ -21,6 +22,7 @@ export function registerPublishCommand(program: Command): void {
     const base64 = options['base64'] === true;
     const body = {
       topic,
+      ...(typeof options['tenant'] === 'string' ? { tenant: options['tenant'] } : {}),
       ...(await payloadFields(message, base64)),
       qos: Number(options['qos']),
       retain: options['retain'] === true,

@@ -1,6 +1,6 @@
 /** `gatehouse retained list|get|delete`: retained messages by topic. */
 import type { Command } from 'commander';
-import { adminAction, adminGroup, listOptions, listQuery, moreHint } from '../admin-command.js';
+import { adminAction, adminGroup, listOptions, listQuery, moreHint, tenantOption, tenantQuery } from '../admin-command.js';
 import type { Page, RetainedJson } from '../api-types.js';
 import { formatFields, formatTable } from '../format-table.js';
 
@@ -19,8 +19,8 @@ export function registerRetainedCommands(program: Command): void {
     ) + moreHint(page.nextCursor));
   });
 
-  adminAction(retained.command('get').description('show the retained message of a topic').argument('<topic>'), async ({ api, json, args, print, printJson }) => {
-    const message = (await api.request<RetainedJson>('GET', retainedPath(String(args[0]))))!;
+  adminAction(tenantOption(retained.command('get').description('show the retained message of a topic').argument('<topic>')), async ({ api, json, args, options, print, printJson }) => {
+    const message = (await api.request<RetainedJson>('GET', retainedPath(String(args[0])) + tenantQuery(options)))!;
     if (json) return printJson(message);
     print(formatFields([
       ['topic', message.topic],
@@ -33,9 +33,9 @@ export function registerRetainedCommands(program: Command): void {
     ]));
   });
 
-  adminAction(retained.command('delete').description('delete the retained message of a topic').argument('<topic>'), async ({ api, json, args, print, printJson }) => {
+  adminAction(tenantOption(retained.command('delete').description('delete the retained message of a topic').argument('<topic>')), async ({ api, json, args, options, print, printJson }) => {
     const topic = String(args[0]);
-    await api.request('DELETE', retainedPath(topic));
+    await api.request('DELETE', retainedPath(topic) + tenantQuery(options));
     if (json) return printJson({ topic, deleted: true });
     print(`Deleted the retained message of "${topic}"\n`);
   });

@@ -1,6 +1,6 @@
 /** `gatehouse sessions list|get|delete`: sessions, connected or waiting for their client. */
 import type { Command } from 'commander';
-import { adminAction, adminGroup, listOptions, listQuery, moreHint } from '../admin-command.js';
+import { adminAction, adminGroup, listOptions, listQuery, moreHint, tenantOption, tenantQuery } from '../admin-command.js';
 import type { Page, SessionJson } from '../api-types.js';
 import { formatFields, formatTable } from '../format-table.js';
 import { mqttVersion } from './clients.js';
@@ -20,8 +20,8 @@ export function registerSessionsCommands(program: Command): void {
     ) + moreHint(page.nextCursor));
   });
 
-  adminAction(sessions.command('get').description('show one session and its subscriptions').argument('<clientId>'), async ({ api, json, args, print, printJson }) => {
-    const session = (await api.request<SessionJson>('GET', `/v1/sessions/${encodeURIComponent(String(args[0]))}`))!;
+  adminAction(tenantOption(sessions.command('get').description('show one session and its subscriptions').argument('<clientId>')), async ({ api, json, args, options, print, printJson }) => {
+    const session = (await api.request<SessionJson>('GET', `/v1/sessions/${encodeURIComponent(String(args[0]))}${tenantQuery(options)}`))!;
     if (json) return printJson(session);
     print(formatFields([
       ['client id', session.clientId],
@@ -41,9 +41,9 @@ export function registerSessionsCommands(program: Command): void {
     }
   });
 
-  adminAction(sessions.command('delete').description('delete a session, disconnecting its client').argument('<clientId>'), async ({ api, json, args, print, printJson }) => {
+  adminAction(tenantOption(sessions.command('delete').description('delete a session, disconnecting its client').argument('<clientId>')), async ({ api, json, args, options, print, printJson }) => {
     const clientId = String(args[0]);
-    await api.request('DELETE', `/v1/sessions/${encodeURIComponent(clientId)}`);
+    await api.request('DELETE', `/v1/sessions/${encodeURIComponent(clientId)}${tenantQuery(options)}`);
     if (json) return printJson({ clientId, deleted: true });
     print(`Deleted session "${clientId}"\n`);
   });
