@@ -7,8 +7,8 @@ import type { RetainedMessage, StoredMessage } from '../store/index.js';
 import type { Connection } from './connection.js';
 import type { BrokerCore } from './core.js';
 import { topicLimits } from './handlers/limits.js';
-import type { Session } from './session.js';
-import { localStart, tenantTopicPrefix, tenantTopicRoot } from './tenancy.js';
+import type { Session, SessionSubscription } from './session.js';
+import { localTopic, tenantTopicPrefix, tenantTopicRoot } from './tenancy.js';
 import type {
   BrokerAdmin, BrokerCounters, ClientInfo, ClientPrincipal, DisconnectWhereOptions, ListOptions, LiveConnection, Page, PublishRequest, RetainedInfo, SessionInfo,
 } from './types.js';
@@ -214,17 +214,16 @@ function sessionInfo(session: Session): SessionInfo {
     expiryInterval: session.expiryInterval,
     ...(session.disconnectedAt === undefined ? {} : { disconnectedAt: new Date(session.disconnectedAt).toISOString() }),
     ...(expiresAt === undefined ? {} : { expiresAt }),
-    subscriptions: [...session.subscriptions.values()].map(({ filter, options }) => ({ filter: localFilter(filter), options })),
+    subscriptions: [...session.subscriptions.values()].map((subscription) => ({ filter: localFilter(subscription), options: subscription.options })),
     queued: session.queue.length,
     inflight: session.inflight.size,
   };
 }
 
 /** A subscription filter as its client wrote it: without its tenant's prefix (shared ones keep `$share/{group}/`). */
-function localFilter(filter: string): string {
-  const shared = filter.startsWith('$share/') ? filter.indexOf('/', 7) + 1 : 0;
-  const start = localStart(filter.slice(shared));
-  return start === 0 ? filter : filter.slice(0, shared) + filter.slice(shared + start);
+function localFilter(subscription: SessionSubscription): string {
+  const inner = localTopic(subscription.topicFilter);
+  return subscription.group === undefined ? inner : `$share/${subscription.group}/${inner}`;
 }
 
 function retainedInfo(message: RetainedMessage, cut = 0): RetainedInfo {
