@@ -11,6 +11,8 @@ export type * from './tenant-ports.js';
 export type * from './audit-ports.js';
 export type * from './thing-group-ports.js';
 export { MAX_THING_GROUP_DEPTH } from './thing-group-ports.js';
+export type * from './shadow-ports.js';
+export { CLASSIC_SHADOW, SHADOW_TOMBSTONE_MS } from './shadow-ports.js';
 export { MAX_POLICY_VERSIONS, POLICY_CHANGE_RETENTION_MS } from './policy-ports.js';
 export { MemoryStore, MemoryTables, type MemoryStoreOptions } from './memory/index.js';
 export { MemoryIdentityStore, MemoryIdentityTables, type MemoryIdentityStoreOptions } from './memory/index.js';

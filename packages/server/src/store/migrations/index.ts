@@ -8,6 +8,9 @@ import { registryMigration } from './0003-registry.js';
 import { certificateChangesMigration } from './0004-certificate-changes.js';
 import { policiesTenantsAuditMigration } from './0005-policies-tenants-audit.js';
 import { thingGroupsMigration } from './0006-thing-groups.js';
+import { shadowsMigration } from './0007-shadows.js';
+import { registryTypesMigration } from './0008-registry-types.js';
+import { connectivityMigration } from './0009-connectivity.js';
 
 /** Our own bookkeeping tables, so a database shared with another Kysely app keeps the two apart. */
 const MIGRATION_TABLE = 'gatehouse_migration';
@@ -22,6 +25,9 @@ export function brokerStoreMigrations(dialect: SqlDialectName): Record<string, M
     '0004-certificate-changes': certificateChangesMigration(),
     '0005-policies-tenants-audit': policiesTenantsAuditMigration(dialect),
     '0006-thing-groups': thingGroupsMigration(),
+    '0007-shadows': shadowsMigration(dialect),
+    '0008-registry-types': registryTypesMigration(dialect),
+    '0009-connectivity': connectivityMigration(dialect),
   };
 }
 
