@@ -1,5 +1,5 @@
-/** Picks and builds the stores (broker and identity) that the configuration names; the only place that knows the backends. */
-import { MemoryIdentityStore, MemoryStore, type BrokerStore, type IdentityStoreBackend } from '../store/index.js';
+/** Picks and builds the stores (broker, identity, shadows) that the configuration names; the only place that knows the backends. */
+import { MemoryIdentityStore, MemoryShadowStore, MemoryStore, type BrokerStore, type IdentityStoreBackend, type ShadowStoreBackend } from '../store/index.js';
 import type { GatehouseConfig } from './config.js';
 
 /**
@@ -49,6 +49,33 @@ export async function createIdentityStore(config: GatehouseConfig['store']): Pro
     case 'postgres': {
       const { createPostgresIdentityStore } = await import('../store/postgres/index.js');
       return createPostgresIdentityStore({ url: config.url ?? '', ...(config.schema === undefined ? {} : { schema: config.schema }) });
+    }
+    default: {
+      const never: never = config.kind;
+      throw new TypeError(`Unknown store kind ${String(never)}`);
+    }
+  }
+}
+
+/**
+ * Builds (but does not open) the shadow store beside the broker store: the same backend, file, URL
+ * and schema. On memory the shadows live as long as the process.
+ *
+ * @example
+ * const shadows = await createShadowStore(config.store);
+ * await shadows.open();
+ */
+export async function createShadowStore(config: GatehouseConfig['store']): Promise<ShadowStoreBackend> {
+  switch (config.kind) {
+    case 'memory':
+      return new MemoryShadowStore();
+    case 'sqlite': {
+      const { createSqliteShadowStore } = await import('../store/sqlite/index.js');
+      return createSqliteShadowStore({ path: config.path });
+    }
+    case 'postgres': {
+      const { createPostgresShadowStore } = await import('../store/postgres/index.js');
+      return createPostgresShadowStore({ url: config.url ?? '', ...(config.schema === undefined ? {} : { schema: config.schema }) });
     }
     default: {
       const never: never = config.kind;

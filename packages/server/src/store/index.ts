@@ -16,4 +16,5 @@ export { CLASSIC_SHADOW, SHADOW_TOMBSTONE_MS } from './shadow-ports.js';
 export { MAX_POLICY_VERSIONS, POLICY_CHANGE_RETENTION_MS } from './policy-ports.js';
 export { MemoryStore, MemoryTables, type MemoryStoreOptions } from './memory/index.js';
 export { MemoryIdentityStore, MemoryIdentityTables, type MemoryIdentityStoreOptions } from './memory/index.js';
+export { MemoryShadowStore, MemoryShadowTables, type MemoryShadowStoreOptions } from './memory/index.js';
 export { GroupCommit, type GroupCommitOptions, type GroupCommitStats } from './group-commit.js';

@@ -70,3 +70,25 @@ export interface ShadowStoreBackend extends ShadowStore {
   open(): Promise<void>;
   close(): Promise<void>;
 }
+
+/**
+ * Refuses a record or expected version no backend could store faithfully (a programmer error, so a
+ * RangeError): versions are non-negative safe integers, times integer epoch milliseconds.
+ */
+export function checkShadowRecord(record: ShadowRecord, expectedVersion: number | undefined): void {
+  const where = `shadow "${record.name}" of thing "${record.thing}"`;
+  if (!isCount(record.version)) throw new RangeError(`Cannot write ${where}: version ${record.version} is not a non-negative integer`);
+  if (expectedVersion !== undefined && !isCount(expectedVersion)) throw new RangeError(`Cannot write ${where}: expected version ${expectedVersion} is not a non-negative integer`);
+  if (!isCount(record.updatedAt)) throw new RangeError(`Cannot write ${where}: updatedAt ${record.updatedAt} is not an epoch millisecond`);
+  if (record.deletedAt !== undefined && !isCount(record.deletedAt)) throw new RangeError(`Cannot write ${where}: deletedAt ${record.deletedAt} is not an epoch millisecond`);
+  if (typeof record.state !== 'string' || typeof record.metadata !== 'string') throw new TypeError(`Cannot write ${where}: state and metadata must be JSON text`);
+}
+
+/** Refuses a purge time that is not an integer epoch millisecond (a RangeError). */
+export function checkPurgeTime(before: number): void {
+  if (!Number.isSafeInteger(before)) throw new RangeError(`Cannot purge shadow tombstones: ${before} is not an epoch millisecond`);
+}
+
+function isCount(value: number): boolean {
+  return Number.isSafeInteger(value) && value >= 0;
+}

@@ -2,3 +2,5 @@
 export { MemoryStore, MemoryTables, type MemoryStoreOptions } from './memory-store.js';
 /** The in-memory IdentityStore. */
 export { MemoryIdentityStore, MemoryIdentityTables, type MemoryIdentityStoreOptions } from './memory-identity-store.js';
+/** The in-memory ShadowStore. */
+export { MemoryShadowStore, MemoryShadowTables, type MemoryShadowStoreOptions } from './memory-shadow-store.js';

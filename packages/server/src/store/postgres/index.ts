@@ -1,3 +1,4 @@
 /** The PostgreSQL store. Only app/ imports this folder. */
 export { createPostgresStore, type PostgresStoreOptions } from './postgres-store.js';
 export { createPostgresIdentityStore } from './postgres-identity-store.js';
+export { createPostgresShadowStore } from './postgres-shadow-store.js';

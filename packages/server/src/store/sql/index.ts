@@ -14,3 +14,4 @@ export type {
   ProvisioningTemplatesTable,
 } from './identity-rows.js';
 export type { RegistryDatabase, ThingsTable, PoliciesTable, PolicyAttachmentsTable, RoleAliasesTable } from './registry-rows.js';
+export { SqlShadowStore, type SqlShadowStoreOptions, type ShadowDatabase, type ShadowsTable } from './sql-shadow-store.js';
