@@ -141,6 +141,19 @@ export const ConfigSchema = Type.Object(
       },
       strict,
     ),
+    shadows: Type.Object(
+      {
+        /** Bytes of desired + reported per shadow (metadata excluded); AWS: 8192. */
+        maxDocumentBytes: Int(2, 1024 * 1024),
+        /** Levels of nesting allowed in the state; AWS: 6. */
+        maxDepth: Int(1, 64),
+        /** Refuse updates of things not in the registry (404 `Thing not found`), as AWS does. */
+        requireThing: Type.Boolean(),
+        /** Shadow requests one MQTT connection may have under way; more are refused with 429 (AWS: 10). */
+        maxInFlightPerClient: Int(1, 10_000),
+      },
+      strict,
+    ),
   },
   strict,
 );
@@ -178,5 +191,6 @@ export function defaultConfig(home: string): GatehouseConfig {
     identity: { defaultTenant: 'default', tokenTtlSeconds: 900, certificateDays: 365 },
     pki: { intermediate: false },
     auth: { authorizers: [], credentials: { secretFile: join(home, 'credentials-secret') }, certificateRecheckMs: 500, unattachedPolicy: 'tenant', anonymousPolicies: 'unrestricted' },
+    shadows: { maxDocumentBytes: 8192, maxDepth: 6, requireThing: true, maxInFlightPerClient: 10 },
   };
 }
