@@ -1,6 +1,7 @@
 /**
  * @gatehouse/protocol: pure MQTT code shared by the Gatehouse server and agent — topic rules, the
- * TopicTree of subscriptions and the TopicIndex of concrete topics.
+ * TopicTree of subscriptions, the TopicIndex of concrete topics, and the AWS IoT Device Shadow topic
+ * names and payload types.
  */
 export {
   MQTT_MAX_TOPIC_LENGTH,
@@ -16,3 +17,6 @@ export {
 export type { SharedFilter, TopicLimits } from './topic.js';
 export { TopicTree } from './topic-tree.js';
 export { TopicIndex } from './topic-index.js';
+export { isValidShadowName, isValidThingName, parseShadowRequestTopic, shadowTopic } from './aws-shadow-topics.js';
+export type { ShadowOperation, ShadowReply, ShadowRequestTopic } from './aws-shadow-topics.js';
+export type * from './aws-shadow-payloads.js';
