@@ -108,9 +108,9 @@ export interface ShadowSnapshot {
   version: number;
 }
 
-/** Event on `.../update/documents` after every accepted update. */
+/** Event on `.../update/documents` after every accepted update; `previous` is null when the update created the shadow. */
 export interface ShadowUpdateDocuments {
-  previous?: ShadowSnapshot;
+  previous: ShadowSnapshot | null;
   current: ShadowSnapshot;
   timestamp: number;
   clientToken?: string;

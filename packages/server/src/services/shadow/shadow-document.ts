@@ -37,7 +37,10 @@ export interface ShadowDocument {
 export interface ShadowLimits {
   /** Most bytes of UTF-8 JSON that `desired` and `reported` may hold together after an update; metadata is not counted. */
   readonly maxDocumentBytes: number;
-  /** Most levels of nesting inside `desired` or `reported`: `{"a":{"b":1}}` has 2. */
+  /**
+   * Most levels of objects and arrays in `desired` or `reported`, the section itself being the
+   * first: `{"desired":{"a":{"b":1}}}` has 2 (AWS Greengrass's shadow manager counts the same way).
+   */
   readonly maxDepth: number;
 }
 
@@ -96,12 +99,15 @@ export function nestsDeeperThan(value: JsonValue | undefined, maxDepth: number):
 }
 
 /**
- * Bytes the state counts against `maxDocumentBytes`: the UTF-8 JSON of `{desired, reported}` as
- * stored, without metadata (AWS: metadata does not contribute to the document size).
+ * Bytes the state counts against `maxDocumentBytes`: the UTF-8 JSON of `desired` plus that of
+ * `reported`, without metadata (AWS: metadata does not contribute to the document size).
  *
  * @example
- * stateByteLength({ desired: { a: 1 } }); // 19, the length of {"desired":{"a":1}}
+ * stateByteLength({ desired: { a: 1 }, reported: { a: 2 } }); // 14: {"a":1} and {"a":2}
  */
 export function stateByteLength(state: ShadowSections): number {
-  return Buffer.byteLength(JSON.stringify(state), 'utf8');
+  let bytes = 0;
+  if (state.desired !== undefined) bytes += Buffer.byteLength(JSON.stringify(state.desired), 'utf8');
+  if (state.reported !== undefined) bytes += Buffer.byteLength(JSON.stringify(state.reported), 'utf8');
+  return bytes;
 }

@@ -2,7 +2,7 @@
  * Reads the payloads devices publish on shadow request topics, checking them as AWS does and throwing
  * a ShadowRejection with AWS's code and text (carrying the clientToken once it could be read).
  */
-import { isJsonObject, nestsDeeperThan, stateByteLength, type JsonObject, type JsonValue, type ShadowLimits } from './shadow-document.js';
+import { isJsonObject, nestsDeeperThan, type JsonObject, type JsonValue, type ShadowLimits } from './shadow-document.js';
 import {
   desiredNotObject,
   invalidClientToken,
@@ -27,32 +27,45 @@ export interface UpdateRequest {
 /** AWS: "A client token that is longer than 64 bytes" is refused. */
 const MAX_CLIENT_TOKEN_BYTES = 64;
 
+/** AWS IoT's largest MQTT message; a bigger update payload is refused unread (413). */
+const MAX_REQUEST_BYTES = 128 * 1024;
+
 const utf8 = new TextDecoder('utf-8', { fatal: true });
 
 /**
  * Checks an `.../update` payload. Throws ShadowRejection: 415 when it is not UTF-8; 400 for invalid
  * JSON, a bad `clientToken` or `version`, a missing or non-object `state`, `desired` or `reported`,
- * nesting deeper than `limits.maxDepth`, or `null` inside an array; 413 when the sections sent are
- * larger than `limits.maxDocumentBytes`. Keys other than `state`, `version` and `clientToken` are
- * ignored, as are keys of `state` other than `desired` and `reported`.
+ * nesting deeper than `limits.maxDepth`, or `null` inside an array; 413 when the payload itself is
+ * far larger than any document could be (the size of the result is checked by applyShadowUpdate).
+ * `"state": null` clears both sections, as `{"desired": null, "reported": null}` does. Keys other
+ * than `state`, `version` and `clientToken` are ignored, as are keys of `state` other than `desired`
+ * and `reported`.
  *
  * @example
  * parseUpdateRequest(Buffer.from('{"state":{"desired":{"mode":"eco"}},"version":3}'), DEFAULT_SHADOW_LIMITS);
  * // { state: { desired: { mode: 'eco' } }, version: 3 }
  */
 export function parseUpdateRequest(payload: Buffer, limits: ShadowLimits): UpdateRequest {
+  // Before parsing, so a huge payload costs no parse; the token cannot be read yet.
+  if (payload.length > Math.max(MAX_REQUEST_BYTES, 2 * limits.maxDocumentBytes)) throw payloadTooLarge();
   const body = parseJsonObject(payload);
   const clientToken = readClientToken(body);
   const version = readVersion(body, clientToken);
   if (!Object.hasOwn(body, 'state')) throw missingState(clientToken);
   const state = body['state'];
-  if (!isJsonObject(state)) throw stateNotObject(clientToken);
-  const desired = readSection(state, 'desired', clientToken);
-  const reported = readSection(state, 'reported', clientToken);
-
   const sections: { desired?: JsonObject | null; reported?: JsonObject | null } = {};
-  if (desired !== undefined) sections.desired = desired;
-  if (reported !== undefined) sections.reported = reported;
+  if (state === null) {
+    // AWS: "Setting the device's shadow state to null does not delete the shadow"; it empties it.
+    sections.desired = null;
+    sections.reported = null;
+  } else if (isJsonObject(state)) {
+    const desired = readSection(state, 'desired', clientToken);
+    const reported = readSection(state, 'reported', clientToken);
+    if (desired !== undefined) sections.desired = desired;
+    if (reported !== undefined) sections.reported = reported;
+  } else {
+    throw stateNotObject(clientToken);
+  }
   checkSections(sections, limits, clientToken);
 
   const request: { state: typeof sections; version?: number; clientToken?: string } = { state: sections };
@@ -76,18 +89,16 @@ export function parseClientToken(payload: Buffer): string | undefined {
 }
 
 /**
- * Checks the sections of an update against the limits: depth, `null` inside arrays, size of the
- * sections sent. Shared by the request parser and applyShadowUpdate (whose request may come from code,
- * not bytes).
+ * Checks the sections of an update against what a shadow can hold: nesting depth and `null` inside
+ * arrays. Shared by the request parser and applyShadowUpdate (whose request may come from code, not
+ * bytes).
  */
 export function checkSections(sections: UpdateRequest['state'], limits: ShadowLimits, clientToken?: string): void {
   for (const section of [sections.desired, sections.reported]) {
     if (section === undefined || section === null) continue;
-    // The section object itself is not a level: `{"a":1}` inside desired is one level deep.
-    if (Object.values(section).some((value) => nestsDeeperThan(value, limits.maxDepth - 1))) throw tooDeep(limits.maxDepth, clientToken);
+    if (nestsDeeperThan(section, limits.maxDepth)) throw tooDeep(limits.maxDepth, clientToken);
     if (holdsNullInArray(section)) throw invalidNode(clientToken);
   }
-  if (stateByteLength(stripNullSections(sections)) > limits.maxDocumentBytes) throw payloadTooLarge(clientToken);
 }
 
 function parseJsonObject(payload: Buffer): JsonObject {
@@ -134,11 +145,4 @@ function holdsNullInArray(value: JsonValue): boolean {
   if (Array.isArray(value)) return value.some((item) => item === null || holdsNullInArray(item));
   if (isJsonObject(value)) return Object.values(value).some(holdsNullInArray);
   return false;
-}
-
-function stripNullSections(sections: UpdateRequest['state']): { desired?: JsonObject; reported?: JsonObject } {
-  const kept: { desired?: JsonObject; reported?: JsonObject } = {};
-  if (sections.desired) kept.desired = sections.desired;
-  if (sections.reported) kept.reported = sections.reported;
-  return kept;
 }

@@ -69,8 +69,14 @@ export function applyShadowUpdate(current: ShadowDocument | undefined, request: 
     const existingState = previous.state[section];
     const existingMetadata = previous.metadata[section];
     const merged = mergeSection({ ...(existingState ? { state: existingState } : {}), ...(existingMetadata ? { metadata: existingMetadata } : {}) }, patch, now);
-    state[section] = merged.state;
-    metadata[section] = merged.metadata;
+    // A section left without keys is dropped, as AWS drops a section set to null: "{}" is a whole shadow.
+    if (Object.keys(merged.state).length === 0) {
+      delete state[section];
+      delete metadata[section];
+    } else {
+      state[section] = merged.state;
+      metadata[section] = merged.metadata;
+    }
   }
   if (stateByteLength(state) > limits.maxDocumentBytes) throw payloadTooLarge(clientToken);
 
@@ -80,7 +86,7 @@ export function applyShadowUpdate(current: ShadowDocument | undefined, request: 
     accepted: acceptedPayload(request, document.version, now),
     documents: documentsPayload(current === undefined ? undefined : previous, document, now, clientToken),
   };
-  const delta = deltaPayload(request, document, now);
+  const delta = deltaPayload(document, clientToken, now);
   if (delta !== undefined) outcome.delta = delta;
   return outcome;
 }
@@ -101,24 +107,21 @@ function acceptedPayload(request: UpdateRequest, version: number, now: number): 
 }
 
 /**
- * The delta event, published when the update sent desired state and desired still differs from
- * reported afterwards. It carries the whole delta, so a device that missed one acts on the next.
+ * The delta event, published after every accepted update that leaves desired different from
+ * reported, reported-only updates included. AWS: it "contains all of these attributes, regardless of
+ * whether these attributes were contained in the current update message or were already stored".
  */
-function deltaPayload(request: UpdateRequest, document: ShadowDocument, now: number): ShadowDelta | undefined {
-  if (request.state.desired === undefined || request.state.desired === null) return undefined;
+function deltaPayload(document: ShadowDocument, clientToken: string | undefined, now: number): ShadowDelta | undefined {
   const delta = computeDelta(document.state.desired, document.state.reported);
   if (delta === undefined) return undefined;
   const payload: ShadowDelta = { state: delta, metadata: deltaMetadata(delta, document.metadata.desired) as ShadowDelta['metadata'], version: document.version, timestamp: now };
-  if (request.clientToken !== undefined) payload.clientToken = request.clientToken;
+  if (clientToken !== undefined) payload.clientToken = clientToken;
   return payload;
 }
 
+/** `previous` is null for a shadow the update created, as AWS's own Greengrass shadow manager sends it. */
 function documentsPayload(previous: ShadowDocument | undefined, current: ShadowDocument, now: number, clientToken: string | undefined): ShadowUpdateDocuments {
-  const payload: ShadowUpdateDocuments = {
-    ...(previous === undefined ? {} : { previous: snapshotOf(previous) }),
-    current: snapshotOf(current),
-    timestamp: now,
-  };
+  const payload: ShadowUpdateDocuments = { previous: previous === undefined ? null : snapshotOf(previous), current: snapshotOf(current), timestamp: now };
   if (clientToken !== undefined) payload.clientToken = clientToken;
   return payload;
 }
