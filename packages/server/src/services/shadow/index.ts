@@ -17,3 +17,6 @@ export { parseClientToken, parseUpdateRequest, type UpdateRequest } from './shad
 export { applyShadowUpdate, computeDelta, type ApplyShadowUpdateOptions, type UpdateOutcome } from './shadow-update.js';
 export { deleteAcceptedPayload, getAcceptedPayload, snapshotOf } from './shadow-replies.js';
 export { documentFromRecord, recordFields } from './shadow-codec.js';
+export {
+  startShadowService, type ShadowCountedOperation, type ShadowCounters, type ShadowResult, type ShadowService, type ShadowServiceOptions,
+} from './shadow-service.js';
