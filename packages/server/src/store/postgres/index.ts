@@ -2,3 +2,4 @@
 export { createPostgresStore, type PostgresStoreOptions } from './postgres-store.js';
 export { createPostgresIdentityStore } from './postgres-identity-store.js';
 export { createPostgresShadowStore } from './postgres-shadow-store.js';
+export { createPostgresConnectivityStore } from './postgres-connectivity-store.js';

@@ -15,3 +15,6 @@ export type {
 } from './identity-rows.js';
 export type { RegistryDatabase, ThingsTable, PoliciesTable, PolicyAttachmentsTable, RoleAliasesTable } from './registry-rows.js';
 export { SqlShadowStore, type SqlShadowStoreOptions, type ShadowDatabase, type ShadowsTable } from './sql-shadow-store.js';
+export {
+  SqlConnectivityStore, type SqlConnectivityStoreOptions, type ConnectivityDatabase, type ThingConnectivityTable,
+} from './sql-connectivity-store.js';
