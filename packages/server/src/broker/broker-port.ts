@@ -4,6 +4,7 @@
  */
 import type { Principal } from '../auth/index.js';
 import type { StoredMessage } from '../store/index.js';
+import type { LifecycleEvent } from './lifecycle.js';
 
 export type InternalMessage = StoredMessage;
 
@@ -38,4 +39,16 @@ export interface BrokerPort {
    * client published it; returns the unsubscribe function.
    */
   subscribe(filter: string, handler: (message: InternalMessage, origin: MessageOrigin | undefined) => void): () => void;
+  /**
+   * Gets every lifecycle event (connected, disconnected, subscribed, unsubscribed, connect-failed),
+   * synchronously, while the broker is in the middle of the change: a listener must not call back
+   * into the broker (publish later, e.g. from a microtask) and must not keep the broker waiting.
+   * Returns the function that stops it.
+   *
+   * @example
+   * const stop = port.onLifecycle((event) => {
+   *   if (event.kind === 'disconnected') queueMicrotask(() => record(event.clientId, event.disconnectReason));
+   * });
+   */
+  onLifecycle(listener: (event: LifecycleEvent) => void): () => void;
 }

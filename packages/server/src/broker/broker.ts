@@ -6,6 +6,7 @@ import { ReasonCode } from '../mqtt/index.js';
 import { Admin } from './admin.js';
 import type { BrokerPort, InternalMessage, MessageOrigin } from './broker-port.js';
 import { BrokerCore, type BrokerOptions } from './core.js';
+import type { LifecycleListener } from './lifecycle.js';
 import type { InternalSubscription } from './router.js';
 import type { BrokerAdmin } from './types.js';
 
@@ -37,6 +38,9 @@ export class Broker {
         const subscription: InternalSubscription = { kind: 'internal', topicFilter: filter, handler };
         core.router.addInternal(subscription);
         return () => core.router.removeInternal(subscription);
+      },
+      onLifecycle(listener: LifecycleListener): () => void {
+        return core.lifecycle.on(listener);
       },
     };
   }

@@ -12,6 +12,7 @@ import type { ArmedWill, BrokerContext } from './context.js';
 import { countDisconnect, countDrop } from './counters.js';
 import { dispatch } from './handlers/index.js';
 import type { ConnectionPolicy } from './hooks.js';
+import { awsDisconnectReason } from './lifecycle.js';
 import type { Session } from './session.js';
 import { unscoped, type TenantScope } from './tenancy.js';
 
@@ -74,6 +75,11 @@ export class Connection {
   messagesOut = 0;
   bytesIn = 0;
   bytesOut = 0;
+  /** The lifecycle `versionNumber` and session id of its connected event, repeated by its disconnected event. */
+  lifecycleVersion = 0;
+  lifecycleSessionId = '';
+  /** The reason code the server closed with (0: none sent), for the disconnect reason. */
+  #closeReasonCode = 0;
   readonly #socket: Duplex;
   readonly #reader: PacketReader;
   #corked = false;
@@ -398,6 +404,13 @@ export class Connection {
   refuseConnect(reasonCode: number, reason: string): void {
     if (this.state === 'closed') return;
     const label = `connack-${reasonCodeName(reasonCode)}`;
+    // AWS's connect_failed: a client that authenticated and whose policies refused the CONNECT (or its will topic).
+    const principal = this.principal;
+    if (reasonCode === ReasonCode.NotAuthorized && principal !== undefined && this.ctx.lifecycle.active) {
+      this.ctx.lifecycle.emit({
+        kind: 'connect-failed', clientId: this.clientId, ...(principal.kind === 'service' ? {} : { tenant: principal.tenant }), principal, peer: this.peer, at: this.ctx.now(),
+      });
+    }
     if (this.protocolVersion === 5) {
       this.send({
         cmd: 'connack',
@@ -416,6 +429,7 @@ export class Connection {
   /** Server-initiated DISCONNECT (MQTT 5 only; 3.1.1 clients are just closed) and close. */
   disconnect(reasonCode: number, reason: string | undefined, label: string, extra?: { serverReference?: string }): void {
     if (this.state === 'closed') return;
+    this.#closeReasonCode = reasonCode;
     if (this.protocolVersion === 5 && this.state === 'connected') {
       const properties: Record<string, unknown> = {};
       if (reason !== undefined && this.requestProblemInformation) properties['reasonString'] = reason;
@@ -445,6 +459,26 @@ export class Connection {
     countDisconnect(this.ctx.counters, label);
     this.policy?.release();
     this.ctx.connectionClosed(this, publishWill && wasConnected);
+    if (wasConnected && this.ctx.lifecycle.active) this.#emitDisconnected(label);
+  }
+
+  #emitDisconnected(label: string): void {
+    const principal = this.principal;
+    const tenant = this.scope.tenant;
+    this.ctx.lifecycle.emit({
+      kind: 'disconnected',
+      clientId: this.clientId,
+      sessionKey: this.sessionKey,
+      ...(tenant === undefined ? {} : { tenant }),
+      ...(principal === undefined ? {} : { principal }),
+      sessionId: this.lifecycleSessionId,
+      at: this.ctx.now(),
+      peer: this.peer,
+      protocolVersion: this.protocolVersion,
+      versionNumber: this.lifecycleVersion,
+      clientInitiatedDisconnect: label === 'client-disconnect',
+      disconnectReason: awsDisconnectReason(label, this.#closeReasonCode),
+    });
   }
 
   destroy(): void {

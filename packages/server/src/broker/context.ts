@@ -3,6 +3,7 @@ import type { Logger } from '../core/index.js';
 import type { StoreOp, StoredMessage } from '../store/index.js';
 import type { Connection } from './connection.js';
 import type { BrokerHooks } from './hooks.js';
+import type { LifecycleEmitter } from './lifecycle.js';
 import type { RetainedStore } from './retained.js';
 import type { Router } from './router.js';
 import type { Session, SessionSubscription } from './session.js';
@@ -28,6 +29,8 @@ export interface BrokerContext {
   readonly retained: RetainedStore;
   readonly encoder: PublishEncoder;
   readonly connections: ReadonlySet<Connection>;
+  /** Lifecycle listeners; test `active` before building an event. */
+  readonly lifecycle: LifecycleEmitter;
   /** Current time, epoch ms (cached per tick by the broker). */
   now(): number;
   /** Queues a durable change for the next group commit. */

@@ -16,6 +16,7 @@ import { defaultFeatures, defaultLimits } from './defaults.js';
 import { deliveredForm, deliver, drain, forgetInflight, pumpRetained } from './delivery.js';
 import type { BrokerHooks } from './hooks.js';
 import { sweepConnections } from './keepalive.js';
+import { LifecycleEmitter } from './lifecycle.js';
 import { PublishEncoder } from './publish-encoder.js';
 import { restoreSession } from './restore.js';
 import { RetainedStore } from './retained.js';
@@ -54,6 +55,7 @@ export class BrokerCore implements BrokerContext {
   readonly retained: RetainedStore;
   readonly encoder = new PublishEncoder();
   readonly connections = new Set<Connection>();
+  readonly lifecycle: LifecycleEmitter;
   readonly sessions = new Map<string, Session>();
   readonly store: BrokerStore;
   readonly commit: GroupCommit;
@@ -72,6 +74,7 @@ export class BrokerCore implements BrokerContext {
     this.features = { ...defaultFeatures, ...options.features };
     this.hooks = options.hooks ?? {};
     this.logger = options.logger;
+    this.lifecycle = new LifecycleEmitter(options.logger);
     this.serverKeepAlive = options.serverKeepAlive;
     this.defaultTenant = options.defaultTenant;
     this.connectTimeoutMs = options.connectTimeoutMs ?? 10_000;

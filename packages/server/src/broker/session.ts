@@ -3,6 +3,7 @@
  * subscriptions, the outgoing queue and inflight window, and incoming QoS 2 state.
  */
 import { parseSharedFilter } from '@gatehouse/protocol';
+import { randomUUID } from 'node:crypto';
 import type { OutgoingState, StoredMessage, SubscriptionOptions } from '../store/index.js';
 import type { Connection } from './connection.js';
 
@@ -72,6 +73,7 @@ export class Session {
   stored = false;
   #nextSeq = 1;
   #nextPacketId = 1;
+  #id: string | undefined;
   /** Scratch for routing one message: the route stamp and the merged delivery for this session. */
   routeStamp = 0;
   routeQos: 0 | 1 | 2 = 0;
@@ -89,6 +91,14 @@ export class Session {
     this.owner = { clientId };
     this.protocolVersion = protocolVersion;
     this.expiryInterval = expiryInterval;
+  }
+
+  /**
+   * A unique id for the session's life (AWS's `sessionIdentifier` in lifecycle events), made the first
+   * time it is asked for: only lifecycle listeners ask. A session resumed after a restart gets a new one.
+   */
+  get id(): string {
+    return (this.#id ??= randomUUID());
   }
 
   /** Whether the session outlives its connection and so lives in the store. */

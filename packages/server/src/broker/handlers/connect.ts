@@ -219,10 +219,34 @@ function complete(connection: Connection, packet: ConnectPacket, expiry: number,
     connack.returnCode = 0;
   }
   connection.send(connack);
+  if (ctx.lifecycle.active) emitConnected(connection, session.id, expiry);
   const principal = connection.principal;
   ctx.logger.debug({
     clientId: connection.clientId, sessionPresent, peer: connection.peer.remoteAddress,
     ...(principal === undefined ? {} : { principal: { kind: principal.kind, tenant: principal.tenant, thing: principal.thingName, certificateId: principal.certificateId } }),
   }, 'client connected');
   resend(ctx, session);
+}
+
+function emitConnected(connection: Connection, sessionId: string, sessionExpiry: number): void {
+  const ctx = connection.ctx;
+  const at = ctx.now();
+  connection.lifecycleVersion = ctx.lifecycle.nextVersion(at);
+  connection.lifecycleSessionId = sessionId;
+  const principal = connection.principal;
+  const tenant = connection.scope.tenant;
+  ctx.lifecycle.emit({
+    kind: 'connected',
+    clientId: connection.clientId,
+    sessionKey: connection.sessionKey,
+    ...(tenant === undefined ? {} : { tenant }),
+    ...(principal === undefined ? {} : { principal }),
+    sessionId,
+    at,
+    peer: connection.peer,
+    protocolVersion: connection.protocolVersion,
+    cleanStart: connection.cleanStart,
+    sessionExpiry,
+    versionNumber: connection.lifecycleVersion,
+  });
 }

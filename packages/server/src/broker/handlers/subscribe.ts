@@ -7,6 +7,7 @@ import { runSyncHooks } from '../hooks.js';
 import { newSessionSubscription, type SessionSubscription } from '../session.js';
 import { scopedFilter, serviceMayAddress } from '../tenancy.js';
 import { topicLimits } from './limits.js';
+import { emitSubscriptionEvent } from './subscription-event.js';
 
 export function handleSubscribe(connection: Connection, packet: SubscribePacket): void {
   const ctx = connection.ctx;
@@ -28,6 +29,8 @@ export function handleSubscribe(connection: Connection, packet: SubscribePacket)
     }
   }
   const mark = ctx.persistMark();
+  // The filters that took effect, as the client wrote them, for the `subscribed` lifecycle event.
+  const topics: string[] | undefined = ctx.lifecycle.active ? [] : undefined;
   const granted: number[] = [];
   const added: SessionSubscription[] = [];
   const isNew: boolean[] = [];
@@ -94,12 +97,14 @@ export function handleSubscribe(connection: Connection, packet: SubscribePacket)
       isNew.push(true);
     }
     granted.push(qos);
+    topics?.push(filter);
   }
   // [MQTT-3.8.4-1] [MQTT-3.8.4-2] SUBACK with the same packet id, one code per filter in order [MQTT-3.8.4-6] [MQTT-3.9.3-1].
   // A persistent session's subscription is durable before the client hears it exists: a SUBACK lost
   // to a crash is a subscription the client would never know to make again.
   const durable = ctx.persistMark() !== mark;
   connection.acknowledge({ cmd: 'suback', messageId: packet.messageId ?? 0, granted }, durable);
+  if (topics !== undefined && topics.length > 0) emitSubscriptionEvent(connection, 'subscribed', topics);
   const owed = added.filter((subscription, i) => {
     const handling = subscription.options.retainHandling;
     // [MQTT-3.3.1-9] [MQTT-3.3.1-10] [MQTT-3.3.1-11] retained messages after SUBACK; Retain Handling 1 only for new ones, 2 never
