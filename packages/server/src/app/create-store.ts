@@ -1,5 +1,7 @@
-/** Picks and builds the stores (broker, identity, shadows) that the configuration names; the only place that knows the backends. */
-import { MemoryIdentityStore, MemoryShadowStore, MemoryStore, type BrokerStore, type IdentityStoreBackend, type ShadowStoreBackend } from '../store/index.js';
+/** Picks and builds the stores (broker, identity, shadows, connectivity) that the configuration names; the only place that knows the backends. */
+import {
+  MemoryConnectivityStore, MemoryIdentityStore, MemoryShadowStore, MemoryStore, type BrokerStore, type ConnectivityStoreBackend, type IdentityStoreBackend, type ShadowStoreBackend,
+} from '../store/index.js';
 import type { GatehouseConfig } from './config.js';
 
 /**
@@ -76,6 +78,33 @@ export async function createShadowStore(config: GatehouseConfig['store']): Promi
     case 'postgres': {
       const { createPostgresShadowStore } = await import('../store/postgres/index.js');
       return createPostgresShadowStore({ url: config.url ?? '', ...(config.schema === undefined ? {} : { schema: config.schema }) });
+    }
+    default: {
+      const never: never = config.kind;
+      throw new TypeError(`Unknown store kind ${String(never)}`);
+    }
+  }
+}
+
+/**
+ * Builds (but does not open) the connectivity store beside the broker store: the same backend, file,
+ * URL and schema.
+ *
+ * @example
+ * const connectivity = await createConnectivityStore(config.store);
+ * await connectivity.open();
+ */
+export async function createConnectivityStore(config: GatehouseConfig['store']): Promise<ConnectivityStoreBackend> {
+  switch (config.kind) {
+    case 'memory':
+      return new MemoryConnectivityStore();
+    case 'sqlite': {
+      const { createSqliteConnectivityStore } = await import('../store/sqlite/index.js');
+      return createSqliteConnectivityStore({ path: config.path });
+    }
+    case 'postgres': {
+      const { createPostgresConnectivityStore } = await import('../store/postgres/index.js');
+      return createPostgresConnectivityStore({ url: config.url ?? '', ...(config.schema === undefined ? {} : { schema: config.schema }) });
     }
     default: {
       const never: never = config.kind;
