@@ -3,7 +3,7 @@ import swagger from '@fastify/swagger';
 import { fastify, type FastifyInstance } from 'fastify';
 import type { BrokerAdmin } from '../broker/index.js';
 import type { Logger } from '../core/index.js';
-import type { PolicyResolver } from '../services/index.js';
+import type { PolicyResolver, ShadowService } from '../services/index.js';
 import { requireAdminKey } from './admin-auth.js';
 import { installErrorHandlers } from './errors.js';
 import type { IdentityServices } from './identity/identity-services.js';
@@ -19,6 +19,7 @@ import { registerProvisioningTemplateRoutes } from './routes/provisioning-templa
 import { registerPublishRoutes } from './routes/publish.js';
 import { registerRetainedRoutes } from './routes/retained.js';
 import { registerRoleAliasRoutes } from './routes/role-aliases.js';
+import { registerShadowRoutes } from './routes/shadows.js';
 import { registerSessionRoutes } from './routes/sessions.js';
 import { registerStatsRoutes } from './routes/stats.js';
 import { registerTenantRoutes } from './routes/tenants.js';
@@ -41,6 +42,8 @@ export interface AdminApiOptions {
   readonly identity?: IdentityServices;
   /** The live authorizer's resolver, so `POST /v1/test-authorization` decides as connections are decided (its `auth.*` settings); default one with the default settings. */
   readonly policyResolver?: PolicyResolver;
+  /** The Device Shadow service; without it the shadow routes and metrics are absent. */
+  readonly shadows?: ShadowService;
 }
 
 /**
@@ -88,7 +91,8 @@ export async function createAdminApi(options: AdminApiOptions): Promise<FastifyI
   });
 
   const admin = options.admin;
-  registerHealthRoutes(app, { health: options.health, metrics: createMetricsRegistry(() => admin.counters) });
+  const shadows = options.shadows;
+  registerHealthRoutes(app, { health: options.health, metrics: createMetricsRegistry(() => admin.counters, shadows === undefined ? {} : { shadows: () => shadows.counters }) });
   registerClientRoutes(app, admin);
   registerSessionRoutes(app, admin);
   registerRetainedRoutes(app, admin);
@@ -107,6 +111,7 @@ export async function createAdminApi(options: AdminApiOptions): Promise<FastifyI
     registerTestAuthorizationRoutes(app, options.identity, options.policyResolver);
     registerThingGroupRoutes(app, options.identity);
   }
+  if (shadows !== undefined) registerShadowRoutes(app, { shadows, logger, ...(options.identity === undefined ? {} : { audit: options.identity }) });
 
   await app.ready();
   return app;

@@ -1,12 +1,14 @@
 /**
  * The agent-facing HTTPS endpoints served on the WSS listener's port beside `/mqtt`: `POST /v1/register`
  * (token + CSR for a certificate) and `GET /role-aliases/{alias}/credentials` (client certificate for
- * temporary credentials), and `GET /crl/{caId}.crl` (the local CA's CRL, public). No admin key: the
- * registration token or the client certificate is the credential.
+ * temporary credentials), `GET /crl/{caId}.crl` (the local CA's CRL, public), and AWS's shadow data
+ * plane (`/things/{thing}/shadow`, mTLS and IoT policies). No admin key: the registration token or the
+ * client certificate is the credential.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { fastify, type FastifyInstance } from 'fastify';
 import type { Logger } from '../core/index.js';
+import { PolicyResolver, type ShadowService } from '../services/index.js';
 import { installErrorHandlers } from './errors.js';
 import { registerCredentialsProviderRoute } from './identity/credentials-provider.js';
 import { registerPublicCrlRoute } from './identity/crl-route.js';
@@ -14,6 +16,7 @@ import type { IdentityServices } from './identity/identity-services.js';
 import { Registered, RegisterRequest } from './identity/identity-schemas.js';
 import { registerDevice } from './identity/register-device.js';
 import { ErrorBody } from './schemas.js';
+import { registerShadowDataPlaneRoutes } from './shadow/shadow-data-plane.js';
 
 /** A CSR is a few KB; anything bigger than this is not a registration. */
 const registerBodyLimit = 64 * 1024;
@@ -24,6 +27,15 @@ export interface AgentApi {
   handle(req: IncomingMessage, res: ServerResponse): void;
 }
 
+export interface AgentApiOptions {
+  readonly identity: IdentityServices;
+  readonly logger: Logger;
+  /** The Device Shadow service; without it the data-plane shadow routes are absent. */
+  readonly shadows?: ShadowService;
+  /** The live authorizer's resolver, so shadow requests are decided as connections are; default one with the default settings. */
+  readonly policyResolver?: PolicyResolver;
+}
+
 /**
  * Builds the agent-facing app. It does not listen: the WSS listener passes its requests to `handle`.
  *
@@ -31,7 +43,7 @@ export interface AgentApi {
  * const agentApi = await createAgentApi({ identity: services, logger });
  * await listenWebSocket({ ..., onRequest: agentApi.handle });
  */
-export async function createAgentApi(options: { identity: IdentityServices; logger: Logger }): Promise<AgentApi> {
+export async function createAgentApi(options: AgentApiOptions): Promise<AgentApi> {
   const logger = options.logger.child({ component: 'agent-api' });
   const app = fastify({
     loggerInstance: logger,
@@ -64,6 +76,14 @@ export async function createAgentApi(options: { identity: IdentityServices; logg
 
   const { credentialsSecret } = options.identity;
   if (credentialsSecret !== undefined) registerCredentialsProviderRoute(app, { ...options.identity, credentialsSecret }, logger);
+
+  if (options.shadows !== undefined) {
+    const identity = options.identity.store;
+    registerShadowDataPlaneRoutes(app, {
+      shadows: options.shadows, identity, resolver: options.policyResolver ?? new PolicyResolver({ identity }), logger,
+      ...(options.identity.now === undefined ? {} : { now: () => options.identity.now!().getTime() }),
+    });
+  }
 
   await app.ready();
   return { app, handle: (req, res) => app.routing(req, res) };

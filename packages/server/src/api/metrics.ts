@@ -5,6 +5,7 @@
  */
 import { collectDefaultMetrics, Registry, type Metric } from 'prom-client';
 import type { BrokerCounters } from '../broker/index.js';
+import type { ShadowCounters } from '../services/index.js';
 
 type MetricType = 'counter' | 'gauge' | 'histogram';
 
@@ -51,6 +52,15 @@ export const brokerMetrics: readonly MetricDefinition[] = [
   { name: 'gatehouse_store_commit_seconds', help: 'Duration of group-commit transactions', type: 'histogram', read: commitHistogram },
 ];
 
+/** `gatehouse_shadow_requests_total`: shadow requests answered, by operation, outcome and AWS code. */
+export const shadowRequestsMetric = { name: 'gatehouse_shadow_requests_total', help: 'Device Shadow requests answered (MQTT and REST), by operation, outcome and code', type: 'counter' } as const;
+
+/** One sample per operation and code seen: outcome `accepted` for 200, else `rejected`. */
+export function shadowRequestSamples(counters: ShadowCounters): readonly Sample[] {
+  return Object.entries(counters.requests).flatMap(([operation, byCode]) =>
+    Object.entries(byCode).map(([code, value]) => ({ value, labels: { operation, outcome: code === '200' ? 'accepted' : 'rejected', code } })));
+}
+
 /**
  * The broker keeps cumulative bucket counts (each commit bumps every bucket whose bound it fits
  * under), which is exactly Prometheus' `le` semantics; `+Inf` is the commit count.
@@ -77,11 +87,11 @@ class ScrapedMetric {
   readonly aggregator = 'sum';
   readonly #read: () => readonly Sample[];
 
-  constructor(definition: MetricDefinition, counters: () => BrokerCounters) {
+  constructor(definition: Pick<MetricDefinition, 'name' | 'help' | 'type'>, read: () => readonly Sample[]) {
     this.name = definition.name;
     this.help = definition.help;
     this.type = definition.type;
-    this.#read = () => definition.read(counters());
+    this.#read = read;
   }
 
   get(): Promise<{ name: string; help: string; type: MetricType; aggregator: string; values: Sample[] }> {
@@ -93,17 +103,19 @@ class ScrapedMetric {
 
 /**
  * A registry of its own (never prom-client's global one, so two brokers in one process, as in
- * tests, do not collide) with Node's process metrics and the broker's.
+ * tests, do not collide) with Node's process metrics, the broker's, and the services' given.
  *
  * @example
  * const registry = createMetricsRegistry(() => broker.admin.counters);
  * reply.type(registry.contentType).send(await registry.metrics());
  */
-export function createMetricsRegistry(counters: () => BrokerCounters): Registry {
+export function createMetricsRegistry(counters: () => BrokerCounters, services: { readonly shadows?: () => ShadowCounters } = {}): Registry {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry });
   for (const definition of brokerMetrics) {
-    registry.registerMetric(new ScrapedMetric(definition, counters) as unknown as Metric);
+    registry.registerMetric(new ScrapedMetric(definition, () => definition.read(counters())) as unknown as Metric);
   }
+  const shadows = services.shadows;
+  if (shadows !== undefined) registry.registerMetric(new ScrapedMetric(shadowRequestsMetric, () => shadowRequestSamples(shadows())) as unknown as Metric);
   return registry;
 }
