@@ -201,6 +201,19 @@ describe('shadow service', () => {
     assert.equal((fresh.body as { version: number }).version, 1, 'a tombstone older than 48 h does not count');
   });
 
+  test('purgeTombstones removes deleted shadows older than 48 h and keeps younger ones', async () => {
+    const shadowService = start();
+    await shadowService.update('acme', 'agent-7', 'old', json({ state: { reported: { a: 1 } } }));
+    await shadowService.update('acme', 'agent-7', 'young', json({ state: { reported: { a: 1 } } }));
+    await shadowService.delete('acme', 'agent-7', 'old');
+    now += 10 * HOUR;
+    await shadowService.delete('acme', 'agent-7', 'young');
+    now += 40 * HOUR;
+    assert.equal(await shadowService.purgeTombstones(), 1);
+    assert.equal(await shadows.getShadow('acme', 'agent-7', 'old'), undefined);
+    assert.equal((await shadows.getShadow('acme', 'agent-7', 'young'))?.deletedAt, T0 + 10 * HOUR, 'the younger tombstone stays');
+  });
+
   test('updates of a thing not in the tenant\'s registry are refused 404 unless requireThing is off; replies stay in the tenant', async () => {
     start();
     const unknown = await request('$tenants/globex/$aws/things/agent-7/shadow/update', { state: { reported: { x: 1 } }, clientToken: 'g' });

@@ -35,6 +35,8 @@ export interface ShadowServiceOptions {
   readonly requireThing?: boolean;
   /** Requests one MQTT connection may have under way; more are rejected with 429. Default 10, as AWS. */
   readonly maxInFlightPerClient?: number;
+  /** How often tombstones older than 48 h are purged from the store; default one hour, 0 for never. */
+  readonly purgeIntervalMs?: number;
   /** Epoch ms, for tests; default `Date.now`. */
   readonly now?: () => number;
 }
@@ -57,13 +59,16 @@ export interface ShadowService {
   /** The thing's live named shadows, ordered bytewise; store failures reject. */
   listNamedShadows(tenant: string, thing: string, query: { readonly limit: number; readonly cursor?: string }): Promise<ShadowNamePage>;
   readonly counters: ShadowCounters;
-  /** Stops listening and waits for the work under way. */
+  /** Removes tombstones older than 48 h (their version no longer counts); resolves with how many went. The timer calls it too. */
+  purgeTombstones(): Promise<number>;
+  /** Stops listening and purging, and waits for the work under way. */
   stop(): Promise<void>;
 }
 
 /** Rounds of read, apply and compare-and-set before a request without a version gives up with 409. */
 const MAX_ATTEMPTS = 10;
 const EMPTY = Buffer.alloc(0);
+const defaultPurgeIntervalMs = 60 * 60 * 1000;
 
 type Via = 'mqtt' | 'rest';
 
@@ -89,6 +94,8 @@ class DeviceShadowService implements ShadowService {
   readonly #queue = new ShadowQueue();
   readonly #underWay = new Set<Promise<unknown>>();
   readonly #unsubscribe: Array<() => void>;
+  readonly #purgeTimer: NodeJS.Timeout | undefined;
+  #purging: Promise<number> | undefined;
   #stopped = false;
 
   constructor(options: ShadowServiceOptions) {
@@ -98,6 +105,25 @@ class DeviceShadowService implements ShadowService {
     this.#inFlight = new InFlightLimit(options.maxInFlightPerClient ?? 10);
     const onMessage = (message: InternalMessage, origin: MessageOrigin | undefined): void => this.#onRequest(message, origin);
     this.#unsubscribe = SHADOW_REQUEST_FILTERS.map((filter) => options.broker.subscribe(filter, onMessage));
+    const purgeIntervalMs = options.purgeIntervalMs ?? defaultPurgeIntervalMs;
+    if (purgeIntervalMs > 0) {
+      this.#purgeTimer = setInterval(() => void this.purgeTombstones(), purgeIntervalMs);
+      this.#purgeTimer.unref();
+    }
+  }
+
+  purgeTombstones(): Promise<number> {
+    if (this.#stopped) return Promise.resolve(0);
+    this.#purging ??= this.#options.shadows.purgeTombstones(this.#nowMs() - SHADOW_TOMBSTONE_MS)
+      .then((purged) => {
+        if (purged > 0) this.#options.logger.info({ tombstones: purged }, 'Purged deleted shadows older than 48 hours');
+        return purged;
+      }, (error: unknown) => {
+        this.#options.logger.warn({ err: error }, 'Cannot purge deleted shadows');
+        return 0;
+      })
+      .finally(() => (this.#purging = undefined));
+    return this.#purging;
   }
 
   get(tenant: string, thing: string, shadow: string | undefined): Promise<ShadowResult> {
@@ -125,8 +151,9 @@ class DeviceShadowService implements ShadowService {
 
   async stop(): Promise<void> {
     this.#stopped = true;
+    clearInterval(this.#purgeTimer);
     for (const unsubscribe of this.#unsubscribe.splice(0)) unsubscribe();
-    await Promise.allSettled([...this.#underWay]);
+    await Promise.allSettled([...this.#underWay, this.#purging]);
     await this.#queue.idle();
   }
 
