@@ -7,6 +7,7 @@
 import { GatehouseError } from '../core/index.js';
 import type { AuditStore } from './audit-ports.js';
 import type { PolicyVersionStore } from './policy-ports.js';
+import type { RegistryStore } from './registry-ports.js';
 import type { TenantStore } from './tenant-ports.js';
 import type { ThingGroupStore } from './thing-group-ports.js';
 
@@ -132,18 +133,22 @@ export interface RevokedEntry {
 }
 
 /**
- * A thing in the registry: the minimal record identity needs (provisioning creates things, certificates
- * and credentials bind to them). The registry issue grows it (types, billing groups, indexing).
+ * A thing in the registry (provisioning and the registry API create them; certificates and
+ * credentials bind to them; authorization reads its type, attributes and groups at CONNECT).
  */
 export interface ThingRecord {
   readonly tenant: string;
   /** 1..128 of `[a-zA-Z0-9:_-]`, as AWS allows. */
   readonly name: string;
+  /** AWS's thingId, a UUID set at creation; absent on records made before the registry had them. */
+  readonly thingId?: string;
   readonly thingType?: string;
   /** Attribute name → value, as AWS's AttributePayload.attributes. */
   readonly attributes: Readonly<Record<string, string>>;
   /** Static thing groups it belongs to, sorted, no duplicates. */
   readonly groups: readonly string[];
+  /** The billing group it belongs to (one at most). */
+  readonly billingGroup?: string;
   /** Starts at 1, bumped by every put that changes it (AWS's expectedVersion). */
   readonly version: number;
   /** Epoch ms. */
@@ -202,7 +207,7 @@ export interface RoleAliasRecord {
  *   await tx.setCertificateStatus(record.id, 'ACTIVE', Date.now());
  * });
  */
-export interface IdentityStore extends PolicyVersionStore, TenantStore, AuditStore, ThingGroupStore {
+export interface IdentityStore extends PolicyVersionStore, TenantStore, AuditStore, ThingGroupStore, RegistryStore {
   /** Registers a CA for a tenant, or replaces the tenant's record of the same CA (same id). */
   putCa(ca: CaRecord): Promise<void>;
   getCa(tenant: string, id: string): Promise<CaRecord | undefined>;
@@ -265,9 +270,7 @@ export interface IdentityStore extends PolicyVersionStore, TenantStore, AuditSto
   /** Creates or replaces a thing. The caller sets `version`; the store keeps what it is given. */
   putThing(thing: ThingRecord): Promise<void>;
   getThing(tenant: string, name: string): Promise<ThingRecord | undefined>;
-  /** The tenant's things, ordered by name; `cursor` is the last name of the previous page. */
-  listThings(tenant: string, query: { readonly limit: number; readonly cursor?: string }): Promise<{ readonly items: readonly ThingRecord[]; readonly nextCursor?: string }>;
-  /** False when there was no such thing. Certificates attached to it are detached. */
+  /** False when there was no such thing. Certificates attached to it are detached; it leaves its groups. */
   deleteThing(tenant: string, name: string): Promise<boolean>;
 
   /**

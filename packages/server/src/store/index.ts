@@ -11,6 +11,8 @@ export type * from './tenant-ports.js';
 export type * from './audit-ports.js';
 export type * from './thing-group-ports.js';
 export { MAX_THING_GROUP_DEPTH } from './thing-group-ports.js';
+export type * from './registry-ports.js';
+export { MAX_THING_GROUPS_PER_THING, REGISTRY_EVENT_TYPES } from './registry-ports.js';
 export type * from './shadow-ports.js';
 export { CLASSIC_SHADOW, SHADOW_TOMBSTONE_MS } from './shadow-ports.js';
 export type * from './connectivity-ports.js';

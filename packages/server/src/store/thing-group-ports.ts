@@ -16,6 +16,12 @@ export interface ThingGroupRecord {
   /** The parent group of the same tenant; absent for a root. */
   readonly parent?: string;
   readonly description?: string;
+  /** AWS's thingGroupProperties.attributePayload.attributes; absent when it has none. */
+  readonly attributes?: Readonly<Record<string, string>>;
+  /** AWS's thingGroupId, a UUID set at creation; absent on groups made before the registry had them. */
+  readonly thingGroupId?: string;
+  /** 1 at creation, +1 per update (AWS's expectedVersion); absent means 1. */
+  readonly version?: number;
   /** Epoch ms. */
   readonly createdAt: number;
   /** Epoch ms. */
@@ -41,7 +47,7 @@ export interface ThingGroupStore {
   getThingGroup(tenant: string, name: string): Promise<ThingGroupRecord | undefined>;
   /** The tenant's groups, ordered by name. */
   listThingGroups(tenant: string): Promise<ThingGroupRecord[]>;
-  /** False when there was no such group. CONFLICT while other groups have it as their parent. */
+  /** False when there was no such group; its things leave it. CONFLICT while other groups have it as their parent. */
   deleteThingGroup(tenant: string, name: string): Promise<boolean>;
 }
 

@@ -9,6 +9,7 @@ import { ca, certificate, fingerprint, T0, template } from './identity-fixtures.
 import { runCertificateChangeCases } from './identity-certificate-changes.contract.js';
 import { runPolicyVersionCases } from './identity-policy-versions.contract.js';
 import { runRegistryCases } from './identity-registry.contract.js';
+import { runRegistryTypeCases } from './identity-registry-types.contract.js';
 import { runTenantAuditCases } from './identity-tenants-audit.contract.js';
 import { runThingGroupCases } from './identity-thing-groups.contract.js';
 
@@ -357,5 +358,6 @@ export function runIdentityStoreContract(name: string, makeStore: () => Promise<
     runPolicyVersionCases(withStore);
     runTenantAuditCases(withStore);
     runThingGroupCases(withStore);
+    runRegistryTypeCases(withStore);
   });
 }

@@ -19,7 +19,6 @@ import type {
   RegistrationTokenRecord,
   RevokedEntry,
   RoleAliasRecord,
-  ThingRecord,
   TokenConsumption,
 } from '../identity-ports.js';
 import { certificateConflict, checkPageLimit, revokedConflict, tokenConflict } from '../identity-ports.js';
@@ -29,6 +28,7 @@ import type { TenantPage, TenantRecord } from '../tenant-ports.js';
 import type { ThingGroupRecord } from '../thing-group-ports.js';
 import { key, MemoryIdentityTables } from './memory-identity-tables.js';
 import * as policies from './memory-policy-verbs.js';
+import { MemoryRegistryVerbs } from './memory-registry-verbs.js';
 import * as tenants from './memory-tenant-audit-verbs.js';
 import * as thingGroups from './memory-thing-group-verbs.js';
 
@@ -49,10 +49,6 @@ function copyTemplate(source: ProvisioningTemplateRecord): ProvisioningTemplateR
   return structuredClone(source);
 }
 
-function copyThing(source: ThingRecord): ThingRecord {
-  return { ...source, attributes: { ...source.attributes }, groups: [...source.groups] };
-}
-
 /** The tenant's records of one map, copied and ordered by `name`. */
 function listByName<T extends { readonly tenant: string }>(records: Map<string, T>, tenant: string, name: (record: T) => string, copy: (record: T) => T): T[] {
   return [...records.values()].filter((record) => record.tenant === tenant).map(copy).sort((a, b) => compareText(name(a), name(b)));
@@ -68,13 +64,14 @@ function listByName<T extends { readonly tenant: string }>(records: Map<string, 
  * await identity.recordToken({ jti: 'j1', tenant: 'default', thing: 'agent-7', expiresAt: Date.now() + 900_000, createdAt: Date.now() });
  * await identity.consumeToken('j1', Date.now()); // 'consumed'
  */
-export class MemoryIdentityStore implements IdentityStoreBackend {
+export class MemoryIdentityStore extends MemoryRegistryVerbs implements IdentityStoreBackend {
   readonly tables: MemoryIdentityTables;
   /** True for the store handed to a transaction's function: it already holds the lock. */
   readonly #inTransaction: boolean;
   #closed = false;
 
   constructor(options: MemoryIdentityStoreOptions = {}, inTransaction = false) {
+    super();
     this.tables = options.tables ?? new MemoryIdentityTables();
     this.#inTransaction = inTransaction;
   }
@@ -245,40 +242,6 @@ export class MemoryIdentityStore implements IdentityStoreBackend {
     });
   }
 
-  putThing(thing: ThingRecord): Promise<void> {
-    return this.#run(() => void this.tables.things.set(key(thing.tenant, thing.name), copyThing(thing)));
-  }
-
-  getThing(tenant: string, name: string): Promise<ThingRecord | undefined> {
-    return this.#run(() => {
-      const thing = this.tables.things.get(key(tenant, name));
-      return thing === undefined ? undefined : copyThing(thing);
-    });
-  }
-
-  async listThings(tenant: string, query: { readonly limit: number; readonly cursor?: string }): Promise<{ readonly items: readonly ThingRecord[]; readonly nextCursor?: string }> {
-    checkPageLimit(query.limit, 'things');
-    return this.#run(() => {
-      const { cursor } = query;
-      const matching = listByName(this.tables.things, tenant, (thing) => thing.name, (thing) => thing).filter((thing) => cursor === undefined || thing.name > cursor);
-      const items = matching.slice(0, query.limit).map(copyThing);
-      const last = items.at(-1);
-      return matching.length > query.limit && last !== undefined ? { items, nextCursor: last.name } : { items };
-    });
-  }
-
-  deleteThing(tenant: string, name: string): Promise<boolean> {
-    return this.#run(() => {
-      if (!this.tables.things.delete(key(tenant, name))) return false;
-      for (const [id, record] of this.tables.certificates) {
-        if (record.tenant !== tenant || record.thing !== name) continue;
-        const { thing: _thing, ...detached } = record;
-        this.tables.certificates.set(id, detached);
-      }
-      return true;
-    });
-  }
-
   putThingGroup(group: ThingGroupRecord): Promise<void> {
     return this.#run(() => thingGroups.putThingGroup(this.tables, group));
   }
@@ -422,6 +385,10 @@ export class MemoryIdentityStore implements IdentityStoreBackend {
         throw error;
       }
     });
+  }
+
+  protected runOnTables<T>(body: (tables: MemoryIdentityTables) => T): Promise<T> {
+    return this.#run(() => body(this.tables));
   }
 
   /** Runs one verb's synchronous body under the lock (or directly inside a transaction, which holds it). */

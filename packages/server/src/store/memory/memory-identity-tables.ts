@@ -11,6 +11,7 @@ import type {
   ThingRecord,
 } from '../identity-ports.js';
 import type { PolicyChange } from '../policy-ports.js';
+import type { BillingGroupRecord, EventConfigurationRecord, ThingTypeRecord } from '../registry-ports.js';
 import type { TenantRecord } from '../tenant-ports.js';
 import type { ThingGroupRecord } from '../thing-group-ports.js';
 
@@ -68,6 +69,11 @@ export class MemoryIdentityTables {
   policyVersions = new Map<string, PolicyVersionsRow>();
   /** Keyed by id. */
   tenants = new Map<string, TenantRecord>();
+  /** Thing types and billing groups are keyed by `tenant\0name`. */
+  thingTypes = new Map<string, ThingTypeRecord>();
+  billingGroups = new Map<string, BillingGroupRecord>();
+  /** Keyed by tenant. */
+  eventConfigurations = new Map<string, EventConfigurationRecord>();
   /** Appended in id order; a new array whenever entries are pruned. */
   policyChanges: PolicyChange[] = [];
   nextPolicyChangeId = 1;
@@ -91,6 +97,9 @@ export class MemoryIdentityTables {
       roleAliases: new Map(this.roleAliases),
       policyVersions: new Map(this.policyVersions),
       tenants: new Map(this.tenants),
+      thingTypes: new Map(this.thingTypes),
+      billingGroups: new Map(this.billingGroups),
+      eventConfigurations: new Map(this.eventConfigurations),
       policyChanges: [...this.policyChanges],
       nextPolicyChangeId: this.nextPolicyChangeId,
       audit: [...this.audit],

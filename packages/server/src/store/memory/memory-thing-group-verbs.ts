@@ -1,6 +1,11 @@
 /** MemoryIdentityStore's thing group verbs as synchronous functions on the tables, run under its lock. */
 import { checkThingGroupPut, thingGroupHasChildren, type ThingGroupRecord } from '../thing-group-ports.js';
 import { key, type MemoryIdentityTables } from './memory-identity-tables.js';
+import { removeGroupFromThings } from './memory-thing-verbs.js';
+
+function copyGroup(group: ThingGroupRecord): ThingGroupRecord {
+  return group.attributes === undefined ? { ...group } : { ...group, attributes: { ...group.attributes } };
+}
 
 /** The tenant's groups as name → parent, the shape `checkThingGroupPut` reads. */
 function tenantTree(tables: MemoryIdentityTables, tenant: string): Map<string, string | undefined> {
@@ -11,21 +16,22 @@ function tenantTree(tables: MemoryIdentityTables, tenant: string): Map<string, s
 
 export function putThingGroup(tables: MemoryIdentityTables, group: ThingGroupRecord): void {
   checkThingGroupPut(group, tenantTree(tables, group.tenant));
-  tables.thingGroups.set(key(group.tenant, group.name), { ...group });
+  tables.thingGroups.set(key(group.tenant, group.name), copyGroup(group));
 }
 
 export function getThingGroup(tables: MemoryIdentityTables, tenant: string, name: string): ThingGroupRecord | undefined {
   const group = tables.thingGroups.get(key(tenant, name));
-  return group === undefined ? undefined : { ...group };
+  return group === undefined ? undefined : copyGroup(group);
 }
 
 export function listThingGroups(tables: MemoryIdentityTables, tenant: string): ThingGroupRecord[] {
-  return [...tables.thingGroups.values()].filter((group) => group.tenant === tenant).map((group) => ({ ...group })).sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  return [...tables.thingGroups.values()].filter((group) => group.tenant === tenant).map(copyGroup).sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
 }
 
 export function deleteThingGroup(tables: MemoryIdentityTables, tenant: string, name: string): boolean {
   if (!tables.thingGroups.has(key(tenant, name))) return false;
   const children = listThingGroups(tables, tenant).filter((group) => group.parent === name).map((group) => group.name);
   if (children.length > 0) throw thingGroupHasChildren(name, children);
+  removeGroupFromThings(tables, tenant, name);
   return tables.thingGroups.delete(key(tenant, name));
 }

@@ -8,6 +8,7 @@ import { toNumber, toOptionalNumber } from './row-codec.js';
 import type { RegistryDatabase } from './registry-rows.js';
 import type { PolicyTenantAuditDatabase } from './policy-rows.js';
 import type { ThingGroupDatabase } from './thing-group-queries.js';
+import type { RegistryTypesDatabase } from './registry-type-rows.js';
 import type { BigIntColumn, NullableBigIntColumn } from './schema.js';
 
 type Mutable<T> = { -readonly [K in keyof T]: T[K] };
@@ -63,8 +64,8 @@ export interface ProvisioningTemplatesTable {
   updated_at: BigIntColumn;
 }
 
-/** The identity tables (migrations 0002, 0003, 0005 and 0006); they live beside the broker's in the same database. */
-export interface IdentityDatabase extends RegistryDatabase, PolicyTenantAuditDatabase, ThingGroupDatabase {
+/** The identity tables (migrations 0002, 0003, 0005, 0006 and 0008); they live beside the broker's in the same database. */
+export interface IdentityDatabase extends RegistryDatabase, PolicyTenantAuditDatabase, ThingGroupDatabase, RegistryTypesDatabase {
   ca_certificates: CaCertificatesTable;
   device_certificates: DeviceCertificatesTable;
   registration_tokens: RegistrationTokensTable;

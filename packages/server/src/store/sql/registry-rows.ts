@@ -1,6 +1,6 @@
 /**
  * The registry tables' Kysely types (migration 0003: things, policies, policy attachments, role
- * aliases) and the functions that turn their rows into records; JSON columns hold maps and lists.
+ * aliases; 0008 grew things) and the functions that turn their rows into records; JSON columns hold maps and lists.
  */
 import type { Insertable, Selectable } from 'kysely';
 import type { PolicyRecord, PolicyTarget, RoleAliasRecord, ThingRecord } from '../identity-ports.js';
@@ -16,9 +16,12 @@ export interface ThingsTable {
   thing_type: string | null;
   /** Attribute name → value as a JSON object. */
   attributes: string;
-  /** The sorted group names as a JSON array. */
+  /** The sorted group names as a JSON array (thing_group_members holds the same, for filtering). */
   thing_groups: string;
   version: number;
+  /** Migration 0008. */
+  thing_id: string | null;
+  billing_group: string | null;
   created_at: BigIntColumn;
   updated_at: BigIntColumn;
 }
@@ -69,6 +72,8 @@ export function thingToRow(thing: ThingRecord): Insertable<ThingsTable> {
     attributes: JSON.stringify(thing.attributes),
     thing_groups: JSON.stringify(thing.groups),
     version: thing.version,
+    thing_id: thing.thingId ?? null,
+    billing_group: thing.billingGroup ?? null,
     created_at: thing.createdAt,
     updated_at: thing.updatedAt,
   };
@@ -85,6 +90,8 @@ export function thingFromRow(row: Selectable<ThingsTable>): ThingRecord {
     updatedAt: toNumber(row.updated_at),
   };
   if (row.thing_type !== null) thing.thingType = row.thing_type;
+  if (row.thing_id !== null) thing.thingId = row.thing_id;
+  if (row.billing_group !== null) thing.billingGroup = row.billing_group;
   return thing;
 }
 

@@ -24,7 +24,6 @@ import {
   type RegistrationTokenRecord,
   type RevokedEntry,
   type RoleAliasRecord,
-  type ThingRecord,
   type TokenConsumption,
 } from '../identity-ports.js';
 import { caFromRow, certificateFromRow, templateFromRow, type IdentityDatabase } from './identity-rows.js';
@@ -34,6 +33,7 @@ import type { TenantPage, TenantRecord } from '../tenant-ports.js';
 import type { ThingGroupRecord } from '../thing-group-ports.js';
 import * as policies from './policy-queries.js';
 import * as registry from './registry-queries.js';
+import { SqlRegistryVerbs } from './sql-registry-verbs.js';
 import * as tenants from './tenant-audit-queries.js';
 import * as thingGroups from './thing-group-queries.js';
 import { compareText, toNumber, toOptionalNumber } from './row-codec.js';
@@ -59,7 +59,7 @@ export interface SqlIdentityStoreOptions {
  * await identity.open();
  * const page = await identity.listCertificates('default', { status: 'ACTIVE', limit: 100 });
  */
-export class SqlIdentityStore implements IdentityStoreBackend {
+export class SqlIdentityStore extends SqlRegistryVerbs implements IdentityStoreBackend {
   readonly #db: Kysely<IdentityDatabase>;
   readonly #options: SqlIdentityStoreOptions;
   /** True for the store handed to a transaction's function. */
@@ -67,6 +67,7 @@ export class SqlIdentityStore implements IdentityStoreBackend {
   #closed = false;
 
   constructor(options: SqlIdentityStoreOptions, inTransaction = false) {
+    super();
     this.#db = options.db;
     this.#options = options;
     this.#inTransaction = inTransaction;
@@ -314,23 +315,6 @@ export class SqlIdentityStore implements IdentityStoreBackend {
     });
   }
 
-  putThing(thing: ThingRecord): Promise<void> {
-    return this.#query('save thing', (db) => registry.putThing(db, thing));
-  }
-
-  getThing(tenant: string, name: string): Promise<ThingRecord | undefined> {
-    return this.#query('read thing', (db) => registry.getThing(db, tenant, name));
-  }
-
-  async listThings(tenant: string, query: { readonly limit: number; readonly cursor?: string }): Promise<registry.ThingPage> {
-    checkPageLimit(query.limit, 'things');
-    return this.#query('list things', (db) => registry.listThings(db, tenant, query));
-  }
-
-  deleteThing(tenant: string, name: string): Promise<boolean> {
-    return this.#atomically('delete thing', (db) => registry.deleteThing(db, tenant, name));
-  }
-
   putThingGroup(group: ThingGroupRecord): Promise<void> {
     return this.#atomically('save thing group', (db) => thingGroups.putThingGroup(db, this.#options.dialect, group));
   }
@@ -464,6 +448,11 @@ export class SqlIdentityStore implements IdentityStoreBackend {
     this.#assertOpen();
     if (this.#inTransaction) return fn(this);
     return this.#db.transaction().execute((trx) => fn(new SqlIdentityStore({ ...this.#options, db: trx }, true)));
+  }
+
+  protected runRegistryVerb<T>(action: string, body: (db: Kysely<IdentityDatabase>, dialect: SqlDialectName) => Promise<T>, atomic: boolean): Promise<T> {
+    const dialect = this.#options.dialect;
+    return atomic ? this.#atomically(action, (db) => body(db, dialect)) : this.#query(action, (db) => body(db, dialect));
   }
 
   /** Runs one verb; driver failures become STORE_UNAVAILABLE naming the action, GatehouseErrors pass through. */

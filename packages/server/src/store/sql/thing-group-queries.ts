@@ -1,11 +1,12 @@
 /**
- * The thing group verbs of SqlIdentityStore (migration 0006's `thing_groups`) as plain queries on a
+ * The thing group verbs of SqlIdentityStore (migration 0006's `thing_groups`, grown by 0008) as plain queries on a
  * Kysely or a transaction, with the table's type and row codec. Sorting is done in JavaScript.
  */
 import { sql, type Kysely, type Selectable } from 'kysely';
 import { checkThingGroupPut, thingGroupHasChildren, type ThingGroupRecord } from '../thing-group-ports.js';
 import type { IdentityDatabase } from './identity-rows.js';
 import { compareText, toNumber } from './row-codec.js';
+import { changeThingGroups } from './thing-queries.js';
 import type { BigIntColumn, SqlDialectName } from './schema.js';
 
 type Db = Kysely<IdentityDatabase>;
@@ -16,6 +17,10 @@ export interface ThingGroupsTable {
   name: string;
   parent: string | null;
   description: string | null;
+  /** Migration 0008: the attribute map as JSON, the group's id and version. */
+  attributes: string | null;
+  thing_group_id: string | null;
+  version: number | null;
   created_at: BigIntColumn;
   updated_at: BigIntColumn;
 }
@@ -28,6 +33,9 @@ function thingGroupFromRow(row: Selectable<ThingGroupsTable>): ThingGroupRecord 
   const group: Mutable<ThingGroupRecord> = { tenant: row.tenant, name: row.name, createdAt: toNumber(row.created_at), updatedAt: toNumber(row.updated_at) };
   if (row.parent !== null) group.parent = row.parent;
   if (row.description !== null) group.description = row.description;
+  if (row.attributes !== null) group.attributes = JSON.parse(row.attributes) as Record<string, string>;
+  if (row.thing_group_id !== null) group.thingGroupId = row.thing_group_id;
+  if (row.version !== null) group.version = row.version;
   return group;
 }
 
@@ -37,11 +45,13 @@ function thingGroupFromRow(row: Selectable<ThingGroupsTable>): ThingGroupRecord 
  * saw (SQLite has one writer at a time already).
  */
 export async function putThingGroup(db: Db, dialect: SqlDialectName, group: ThingGroupRecord): Promise<void> {
-  if (dialect === 'postgres') await sql`SELECT pg_advisory_xact_lock(hashtext(${`gatehouse thing groups ${group.tenant}`}))`.execute(db);
+  await lockTenantGroups(db, dialect, group.tenant);
   const rows = await db.selectFrom('thing_groups').select(['name', 'parent']).where('tenant', '=', group.tenant).execute();
   checkThingGroupPut(group, new Map(rows.map((row) => [row.name, row.parent ?? undefined])));
   const row = {
-    tenant: group.tenant, name: group.name, parent: group.parent ?? null, description: group.description ?? null, created_at: group.createdAt, updated_at: group.updatedAt,
+    tenant: group.tenant, name: group.name, parent: group.parent ?? null, description: group.description ?? null,
+    attributes: group.attributes === undefined ? null : JSON.stringify(group.attributes), thing_group_id: group.thingGroupId ?? null, version: group.version ?? null,
+    created_at: group.createdAt, updated_at: group.updatedAt,
   };
   const { tenant: _tenant, name: _name, ...rest } = row;
   await db.insertInto('thing_groups').values(row).onConflict((oc) => oc.columns(['tenant', 'name']).doUpdateSet(rest)).execute();
@@ -57,11 +67,19 @@ export async function listThingGroups(db: Db, tenant: string): Promise<ThingGrou
   return rows.map(thingGroupFromRow).sort((a, b) => compareText(a.name, b.name));
 }
 
-/** Two statements: run it in a transaction (with putThingGroup's lock on PostgreSQL, so no child slips in). */
+/** Several statements: run it in a transaction (with putThingGroup's lock on PostgreSQL, so no child slips in). Its things leave it. */
 export async function deleteThingGroup(db: Db, dialect: SqlDialectName, tenant: string, name: string): Promise<boolean> {
-  if (dialect === 'postgres') await sql`SELECT pg_advisory_xact_lock(hashtext(${`gatehouse thing groups ${tenant}`}))`.execute(db);
+  await lockTenantGroups(db, dialect, tenant);
   const children = await db.selectFrom('thing_groups').select('name').where('tenant', '=', tenant).where('parent', '=', name).execute();
   if (children.length > 0) throw thingGroupHasChildren(name, children.map((child) => child.name).sort(compareText));
   const result = await db.deleteFrom('thing_groups').where('tenant', '=', tenant).where('name', '=', name).executeTakeFirst();
-  return Number(result.numDeletedRows) > 0;
+  if (Number(result.numDeletedRows) === 0) return false;
+  const members = await db.selectFrom('thing_group_members').select('thing').where('tenant', '=', tenant).where('thing_group', '=', name).execute();
+  for (const member of members) await changeThingGroups(db, tenant, member.thing, (groups) => groups.filter((group) => group !== name));
+  return true;
+}
+
+/** On PostgreSQL, serialises the tenant's tree changes until the transaction ends (SQLite has one writer already). */
+export async function lockTenantGroups(db: Db, dialect: SqlDialectName, tenant: string): Promise<void> {
+  if (dialect === 'postgres') await sql`SELECT pg_advisory_xact_lock(hashtext(${`gatehouse thing groups ${tenant}`}))`.execute(db);
 }
