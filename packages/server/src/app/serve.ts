@@ -10,12 +10,12 @@ import { createLogger, type Logger } from '../core/index.js';
 import { loadSigningCa, readKeySecret } from '../pki/index.js';
 import type { BrokerStore, IdentityStoreBackend } from '../store/index.js';
 import { listenServer, listenTcp, listenTls, listenWebSocket, stopListening, type ListenAddress, type ListenerHandle } from '../transport/index.js';
-import { createJitpProvisioner, createPolicyAuthorizer, startFleetProvisioning } from '../services/index.js';
+import { createJitpProvisioner, createPolicyAuthorizer, startFleetProvisioning, startShadowService } from '../services/index.js';
 import { renderBanner } from './banner.js';
 import { createConnectAuth } from './connect-auth.js';
 import { createCredentialMethods } from './credential-methods.js';
 import type { GatehouseConfig, ListenerName } from './config.js';
-import { createIdentityStore, createStore } from './create-store.js';
+import { createIdentityStore, createShadowStore, createStore } from './create-store.js';
 import { dialableHost, endpointUrl, removeEndpoints, writeEndpoints, type Endpoints } from './endpoints.js';
 import { prepareHome, readTlsFiles, type FirstRun, type TlsFiles } from './first-run.js';
 import { listenWithFallback, type PortFallback } from './listen-with-fallback.js';
@@ -80,6 +80,9 @@ export async function startGatehouse(config: GatehouseConfig, options: StartOpti
     const identity = await createIdentityStore(config.store);
     await identity.open();
     stoppers.push(() => identity.close());
+    const shadowStore = await createShadowStore(config.store);
+    await shadowStore.open();
+    stoppers.push(() => shadowStore.close());
     // The default tenant has a record like any other: it lists, and its policy routes find it.
     if ((await identity.getTenant(config.identity.defaultTenant)) === undefined) {
       const at = Date.now();
@@ -131,6 +134,13 @@ export async function startGatehouse(config: GatehouseConfig, options: StartOpti
       certificateDays: config.identity.certificateDays, logger: logger.child({ component: 'fleet-provisioning' }),
     });
     stoppers.push(() => fleetProvisioning.stop());
+    // Stopped before the shadow store closes, after the broker and the APIs (stoppers run in reverse).
+    const shadows = startShadowService({
+      broker: broker.port, shadows: shadowStore, identity, logger: logger.child({ component: 'shadow' }),
+      limits: { maxDocumentBytes: config.shadows.maxDocumentBytes, maxDepth: config.shadows.maxDepth },
+      requireThing: config.shadows.requireThing, maxInFlightPerClient: config.shadows.maxInFlightPerClient,
+    });
+    stoppers.push(() => shadows.stop());
     let closing = false;
     let listening = false;
     const handles: ListenerHandle[] = [];
@@ -172,7 +182,7 @@ export async function startGatehouse(config: GatehouseConfig, options: StartOpti
       endpoints: () => agentEndpoints,
       credentialsSecret: firstRun.credentialsSecret,
     };
-    const agentApi: AgentApi | undefined = wss.enabled ? await createAgentApi({ identity: identityServices, logger }) : undefined;
+    const agentApi: AgentApi | undefined = wss.enabled ? await createAgentApi({ identity: identityServices, logger, shadows, policyResolver: policies.resolver }) : undefined;
     if (agentApi !== undefined) stoppers.push(() => agentApi.app.close());
     await listen('mqtt', (port) => listenTcp({ name: 'mqtt', host: mqtt.host, port, onConnection, onError }));
     await listen('mqtts', (port) => listenTls({ name: 'mqtts', host: mqtts.host, port, onConnection, onError, ...tlsOptions(mqtts.requestClientCert) }));
@@ -190,7 +200,7 @@ export async function startGatehouse(config: GatehouseConfig, options: StartOpti
     };
 
     if (config.listeners.admin.enabled) {
-      const api: FastifyInstance = await createAdminApi({ admin: broker.admin, adminKey: firstRun.adminKey, logger, health, version, identity: identityServices, policyResolver: policies.resolver });
+      const api: FastifyInstance = await createAdminApi({ admin: broker.admin, adminKey: firstRun.adminKey, logger, health, version, identity: identityServices, policyResolver: policies.resolver, shadows });
       stoppers.push(() => api.close());
       await api.ready();
       // Listening Fastify's own server through the transport helper gives the admin port the same
