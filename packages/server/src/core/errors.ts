@@ -16,6 +16,7 @@ export const errorCatalogue = {
   TEMPLATE_INVALID: { status: 400, message: 'Invalid provisioning template: {reason}' },
   POLICY_INVALID: { status: 400, message: 'Invalid policy document: {reason}' },
   VERSIONS_LIMIT_EXCEEDED: { status: 409, message: 'Cannot create a version of policy "{name}": the policy {name} already has the maximum number of versions ({limit}); delete a version that is not the default first' },
+  VERSION_CONFLICT: { status: 409, message: 'Cannot {action}: expected version {expected}, but the current version is {current}; read it again' },
   PROVISIONING_FAILED: { status: 400, message: 'Cannot provision: {reason}' },
   PAYLOAD_TOO_LARGE: { status: 413, message: 'Payload of {size} bytes exceeds the limit of {limit} bytes' },
   CONFIG_INVALID: { status: 500, message: 'Invalid configuration: {reason}' },
