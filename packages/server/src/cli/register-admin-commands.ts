@@ -1,4 +1,4 @@
-/** Adds the admin commands (`clients`, `sessions`, `retained`, `publish`, `stats`, `tokens`, `templates`, `certs`, `ca`, `role-aliases`, `tenants`, `thing-groups`, `policy`, `audit`) to the `gatehouse` program. */
+/** Adds the admin commands (`clients`, `sessions`, `retained`, `publish`, `stats`, `tokens`, `templates`, `certs`, `ca`, `role-aliases`, `tenants`, `thing-groups`, `shadow`, `policy`, `audit`) to the `gatehouse` program. */
 import type { Command } from 'commander';
 import { registerAuditCommands } from './commands/audit.js';
 import { registerCaCommands } from './commands/ca.js';
@@ -11,6 +11,7 @@ import { registerPublishCommand } from './commands/publish.js';
 import { registerRetainedCommands } from './commands/retained.js';
 import { registerRoleAliasesCommands } from './commands/role-aliases.js';
 import { registerSessionsCommands } from './commands/sessions.js';
+import { registerShadowCommands } from './commands/shadow.js';
 import { registerStatsCommand } from './commands/stats.js';
 import { registerTemplatesCommands } from './commands/templates.js';
 import { registerTenantsCommands } from './commands/tenants.js';
@@ -41,6 +42,7 @@ export function registerAdminCommands(program: Command): void {
   registerRoleAliasesCommands(program);
   registerTenantsCommands(program);
   registerThingGroupsCommands(program);
+  registerShadowCommands(program);
   registerPolicyAttachCommands(registerPolicyCommands(program));
   registerAuditCommands(program);
   // After the policy commands, whose `policy` group it joins (it makes the group when there is none).

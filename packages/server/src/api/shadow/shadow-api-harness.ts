@@ -7,7 +7,7 @@ import type { FastifyInstance } from 'fastify';
 import { Broker } from '../../broker/index.js';
 import { silentLogger } from '../../core/index.js';
 import { startShadowService, type ShadowService } from '../../services/index.js';
-import { MemoryIdentityStore, MemoryShadowStore, MemoryStore, type IdentityStore } from '../../store/index.js';
+import { MemoryIdentityStore, MemoryShadowStore, MemoryStore } from '../../store/index.js';
 import { testIdentityServices } from '../admin-api-harness.js';
 import { createAdminApi } from '../create-admin-api.js';
 
@@ -54,7 +54,7 @@ export async function startShadowApiHarness(): Promise<ShadowApiHarness> {
   const api = await createAdminApi({
     admin: broker.admin, adminKey, logger, version: '0.0.0-test', shadows,
     health: () => ({ ready: true, reasons: [] }),
-    identity: await testIdentityServices(identity as unknown as IdentityStore),
+    identity: await testIdentityServices(identity),
   });
   const apiUrl = await api.listen({ host: '127.0.0.1', port: 0 });
   return {
