@@ -7,7 +7,7 @@ import { afterEach, beforeEach, describe, test } from 'node:test';
 import mqtt from 'mqtt';
 import { allowAs, Broker, type InternalMessage } from '../../broker/index.js';
 import { createLogger, silentLogger, type Logger } from '../../core/index.js';
-import { MemoryShadowStore, MemoryShadowTables, MemoryStore, type ShadowRecord, type ShadowStore, type ThingRecord } from '../../store/index.js';
+import { MemoryShadowStore, MemoryShadowTables, MemoryStore, type ShadowStore, type ThingRecord } from '../../store/index.js';
 import { startShadowService, type ShadowService, type ShadowServiceOptions } from './shadow-service.js';
 
 const HOUR = 3600 * 1000;
@@ -37,6 +37,32 @@ async function until(predicate: () => boolean, what: string): Promise<void> {
     if (Date.now() > deadline) assert.fail(`Timed out waiting for ${what}`);
     await new Promise((resolve) => setTimeout(resolve, 5));
   }
+}
+
+/** `base` with some of its verbs replaced. */
+function storeWith(base: ShadowStore, overrides: Partial<ShadowStore>): ShadowStore {
+  return {
+    getShadow: (...args) => base.getShadow(...args),
+    putShadow: (record, expected) => base.putShadow(record, expected),
+    listShadowNames: (...args) => base.listShadowNames(...args),
+    purgeTombstones: (before) => base.purgeTombstones(before),
+    ...overrides,
+  };
+}
+
+/** `base` whose reads wait until `release()` is called. */
+function gatedStore(base: ShadowStore): { readonly store: ShadowStore; readonly release: () => void } {
+  let release!: () => void;
+  const gate = new Promise<void>((resolve) => (release = resolve));
+  return {
+    store: storeWith(base, {
+      getShadow: async (...args) => {
+        await gate;
+        return base.getShadow(...args);
+      },
+    }),
+    release,
+  };
 }
 
 describe('shadow service', () => {
@@ -123,15 +149,12 @@ describe('shadow service', () => {
   test('requests of one shadow apply strictly in arrival order, MQTT and REST interleaved, even when the store is slow', async () => {
     // A store whose reads take a random time: without the per-shadow queue, later requests would
     // overtake earlier ones (and lose compare-and-set races).
-    const slow: ShadowStore = {
+    const slow = storeWith(shadows, {
       getShadow: async (...args) => {
         await new Promise((resolve) => setTimeout(resolve, Math.random() * 4));
         return shadows.getShadow(...args);
       },
-      putShadow: (record, expected) => shadows.putShadow(record, expected),
-      listShadowNames: (...args) => shadows.listShadowNames(...args),
-      purgeTombstones: (before) => shadows.purgeTombstones(before),
-    };
+    });
     const shadowService = start({ shadows: slow });
     const rest: Array<Promise<{ status: number; body: object }>> = [];
     for (let seq = 1; seq <= 30; seq++) {
@@ -148,8 +171,7 @@ describe('shadow service', () => {
   test('a lost compare-and-set is read again and retried without a version, and is a 409 with one', async () => {
     // Another node writes the shadow between this node's read and its write, once per request.
     let sneakIn = false;
-    const racing: ShadowStore = {
-      getShadow: (...args) => shadows.getShadow(...args),
+    const racing = storeWith(shadows, {
       putShadow: async (record, expected) => {
         if (sneakIn) {
           sneakIn = false;
@@ -159,9 +181,7 @@ describe('shadow service', () => {
         }
         return shadows.putShadow(record, expected);
       },
-      listShadowNames: (...args) => shadows.listShadowNames(...args),
-      purgeTombstones: (before) => shadows.purgeTombstones(before),
-    };
+    });
     const shadowService = start({ shadows: racing });
     assert.equal((await shadowService.update('acme', 'agent-7', undefined, json({ state: { reported: { a: 1 } } }))).status, 200);
 
@@ -252,15 +272,12 @@ describe('shadow service', () => {
     const lines: string[] = [];
     const logger: Logger = createLogger({ level: 'error', destination: new Writable({ write: (chunk: Buffer, _encoding, done) => { lines.push(chunk.toString()); done(); } }) });
     let failing = true;
-    const broken: ShadowStore = {
+    const broken = storeWith(shadows, {
       getShadow: async (...args) => {
         if (failing) throw new Error('disk on fire');
         return shadows.getShadow(...args);
       },
-      putShadow: (record: ShadowRecord, expected) => shadows.putShadow(record, expected),
-      listShadowNames: (...args) => shadows.listShadowNames(...args),
-      purgeTombstones: (before) => shadows.purgeTombstones(before),
-    };
+    });
     const shadowService = start({ shadows: broken, logger });
     const rejected = await request(acme('$aws/things/agent-7/shadow/update'), { state: { reported: { a: 1 } }, clientToken: 'x' });
     assert.deepEqual({ ...rejected[0]!.body, timestamp: 0 }, { code: 500, message: 'Internal service failure', timestamp: 0, clientToken: 'x' });
@@ -313,17 +330,7 @@ describe('shadow service', () => {
     });
 
     test('more requests in flight than the limit on one connection are rejected 429, others are served', async () => {
-      let release!: () => void;
-      const gate = new Promise<void>((resolve) => (release = resolve));
-      const gated: ShadowStore = {
-        getShadow: async (...args) => {
-          await gate;
-          return shadows.getShadow(...args);
-        },
-        putShadow: (record, expected) => shadows.putShadow(record, expected),
-        listShadowNames: (...args) => shadows.listShadowNames(...args),
-        purgeTombstones: (before) => shadows.purgeTombstones(before),
-      };
+      const { store: gated, release } = gatedStore(shadows);
       start({ shadows: gated, maxInFlightPerClient: 3 });
       const client = await mqtt.connectAsync(url, { clientId: 'agent-7', reconnectPeriod: 0 });
       try {
@@ -346,17 +353,7 @@ describe('shadow service', () => {
   });
 
   test('stop() waits for the request under way and then answers no more', async () => {
-    let release!: () => void;
-    const gate = new Promise<void>((resolve) => (release = resolve));
-    const gated: ShadowStore = {
-      getShadow: async (...args) => {
-        await gate;
-        return shadows.getShadow(...args);
-      },
-      putShadow: (record, expected) => shadows.putShadow(record, expected),
-      listShadowNames: (...args) => shadows.listShadowNames(...args),
-      purgeTombstones: (before) => shadows.purgeTombstones(before),
-    };
+    const { store: gated, release } = gatedStore(shadows);
     const shadowService = start({ shadows: gated });
     broker.port.publish({ topic: acme('$aws/things/agent-7/shadow/update'), payload: json({ state: { reported: { a: 1 } } }), qos: 1, retain: false });
     let stopped = false;
