@@ -4,6 +4,7 @@ import { fastify, type FastifyInstance } from 'fastify';
 import type { BrokerAdmin } from '../broker/index.js';
 import type { Logger } from '../core/index.js';
 import type { PolicyResolver, ShadowService } from '../services/index.js';
+import type { ConnectivityStore } from '../store/index.js';
 import { requireAdminKey } from './admin-auth.js';
 import { installErrorHandlers } from './errors.js';
 import type { IdentityServices } from './identity/identity-services.js';
@@ -24,6 +25,7 @@ import { registerSessionRoutes } from './routes/sessions.js';
 import { registerStatsRoutes } from './routes/stats.js';
 import { registerTenantRoutes } from './routes/tenants.js';
 import { registerTestAuthorizationRoutes } from './routes/test-authorization.js';
+import { registerThingConnectivityRoutes } from './routes/thing-connectivity.js';
 import { registerThingGroupRoutes } from './routes/thing-groups.js';
 import { registerTokenRoutes } from './routes/tokens.js';
 
@@ -44,6 +46,8 @@ export interface AdminApiOptions {
   readonly policyResolver?: PolicyResolver;
   /** The Device Shadow service; without it the shadow routes and metrics are absent. */
   readonly shadows?: ShadowService;
+  /** Per-thing connectivity (the presence service writes it); with `identity`, `GET .../things/{thing}/connectivity` answers from it. */
+  readonly connectivity?: ConnectivityStore;
 }
 
 /**
@@ -110,6 +114,7 @@ export async function createAdminApi(options: AdminApiOptions): Promise<FastifyI
     registerAuditRoutes(app, options.identity);
     registerTestAuthorizationRoutes(app, options.identity, options.policyResolver);
     registerThingGroupRoutes(app, options.identity);
+    if (options.connectivity !== undefined) registerThingConnectivityRoutes(app, { identity: options.identity.store, connectivity: options.connectivity });
   }
   if (shadows !== undefined) registerShadowRoutes(app, { shadows, logger, ...(options.identity === undefined ? {} : { audit: options.identity }) });
 

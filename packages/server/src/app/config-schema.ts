@@ -154,6 +154,13 @@ export const ConfigSchema = Type.Object(
       },
       strict,
     ),
+    events: Type.Object(
+      {
+        /** AWS IoT's lifecycle events on `$aws/events/presence/...` and `$aws/events/subscriptions/...` in each tenant. */
+        presence: Type.Boolean(),
+      },
+      strict,
+    ),
   },
   strict,
 );
@@ -192,5 +199,6 @@ export function defaultConfig(home: string): GatehouseConfig {
     pki: { intermediate: false },
     auth: { authorizers: [], credentials: { secretFile: join(home, 'credentials-secret') }, certificateRecheckMs: 500, unattachedPolicy: 'tenant', anonymousPolicies: 'unrestricted' },
     shadows: { maxDocumentBytes: 8192, maxDepth: 6, requireThing: true, maxInFlightPerClient: 10 },
+    events: { presence: true },
   };
 }

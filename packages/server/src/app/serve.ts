@@ -10,15 +10,16 @@ import { createLogger, type Logger } from '../core/index.js';
 import { loadSigningCa, readKeySecret } from '../pki/index.js';
 import type { BrokerStore, IdentityStoreBackend } from '../store/index.js';
 import { listenServer, listenTcp, listenTls, listenWebSocket, stopListening, type ListenAddress, type ListenerHandle } from '../transport/index.js';
-import { createJitpProvisioner, createPolicyAuthorizer, startFleetProvisioning, startShadowService } from '../services/index.js';
+import { createJitpProvisioner, createPolicyAuthorizer, startFleetProvisioning, startPresenceService, startShadowService } from '../services/index.js';
 import { renderBanner } from './banner.js';
 import { createConnectAuth } from './connect-auth.js';
 import { createCredentialMethods } from './credential-methods.js';
 import type { GatehouseConfig, ListenerName } from './config.js';
-import { createIdentityStore, createShadowStore, createStore } from './create-store.js';
+import { createConnectivityStore, createIdentityStore, createShadowStore, createStore } from './create-store.js';
 import { dialableHost, endpointUrl, removeEndpoints, writeEndpoints, type Endpoints } from './endpoints.js';
 import { prepareHome, readTlsFiles, type FirstRun, type TlsFiles } from './first-run.js';
 import { listenWithFallback, type PortFallback } from './listen-with-fallback.js';
+import { readNodeId } from './node-id.js';
 import { version } from './version.js';
 
 export interface StartOptions {
@@ -90,6 +91,13 @@ export async function startGatehouse(config: GatehouseConfig, options: StartOpti
       await identity.createTenant({ id: config.identity.defaultTenant, status: 'ACTIVE', createdAt: at, updatedAt: at })
         .catch((error: unknown) => { if ((error as { code?: unknown }).code !== 'CONFLICT') throw error; });
     }
+    const connectivity = await createConnectivityStore(config.store);
+    await connectivity.open();
+    stoppers.push(() => connectivity.close());
+    const nodeId = await readNodeId(config.home);
+    // Before the broker accepts anyone: rows this node left connected belong to connections a crash ended.
+    const stale = await connectivity.markNodeDisconnected(nodeId, { at: Date.now(), reason: 'SERVER_ERROR' });
+    if (stale > 0) logger.info({ things: stale, nodeId }, 'Things left connected by the last run are marked disconnected');
     // The local CA (or its intermediate) signs agents' certificates; with TLS files from elsewhere there is none to sign with.
     const cas = firstRun.pki === undefined ? undefined : await loadSigningCa({ dir: firstRun.pki.dir, keySecret, intermediate: config.pki.intermediate });
     const ca = cas?.signing;
@@ -141,6 +149,12 @@ export async function startGatehouse(config: GatehouseConfig, options: StartOpti
       requireThing: config.shadows.requireThing, maxInFlightPerClient: config.shadows.maxInFlightPerClient,
     });
     stoppers.push(() => shadows.stop());
+    // Stopped after the broker has closed (stoppers run in reverse), so the shutdown's disconnects are recorded.
+    const presence = startPresenceService({
+      broker: broker.port, logger: logger.child({ component: 'presence' }), publishEvents: config.events.presence,
+      connectivity: { store: connectivity, things: identity, nodeId },
+    });
+    stoppers.push(() => presence.stop());
     let closing = false;
     let listening = false;
     const handles: ListenerHandle[] = [];
@@ -200,7 +214,7 @@ export async function startGatehouse(config: GatehouseConfig, options: StartOpti
     };
 
     if (config.listeners.admin.enabled) {
-      const api: FastifyInstance = await createAdminApi({ admin: broker.admin, adminKey: firstRun.adminKey, logger, health, version, identity: identityServices, policyResolver: policies.resolver, shadows });
+      const api: FastifyInstance = await createAdminApi({ admin: broker.admin, adminKey: firstRun.adminKey, logger, health, version, identity: identityServices, policyResolver: policies.resolver, connectivity, shadows });
       stoppers.push(() => api.close());
       await api.ready();
       // Listening Fastify's own server through the transport helper gives the admin port the same

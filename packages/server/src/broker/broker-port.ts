@@ -28,6 +28,11 @@ export interface BrokerPort {
   /** Routes a message to subscribers (and stores it when `retain` is set). */
   publish(message: InternalMessage): void;
   /**
+   * Whether a message on `topic` would reach anyone (a client's or an internal subscription): lets a
+   * service skip building a message nobody gets. The answer is cached with the topic's route.
+   */
+  hasSubscribers(topic: string): boolean;
+  /**
    * Sends a message to one client only, as AWS IoT answers fleet-provisioning requests on the
    * connection that asked: it reaches the client's session if one of its subscriptions matches the
    * topic (at that subscription's QoS) and nobody else. False when the client has no such session

@@ -29,6 +29,9 @@ export class Broker {
       publish(message: InternalMessage): void {
         core.publish(message, undefined);
       },
+      hasSubscribers(topic: string): boolean {
+        return core.router.match(topic).length > 0;
+      },
       publishTo(clientId: string, message: InternalMessage): boolean {
         return core.publishTo(clientId, message);
       },
