@@ -27,6 +27,11 @@ import { registerTenantRoutes } from './routes/tenants.js';
 import { registerTestAuthorizationRoutes } from './routes/test-authorization.js';
 import { registerThingConnectivityRoutes } from './routes/thing-connectivity.js';
 import { registerThingGroupRoutes } from './routes/thing-groups.js';
+import { registerThingGroupMemberRoutes } from './routes/thing-group-members.js';
+import { registerThingRoutes } from './routes/things.js';
+import { registerThingTypeRoutes } from './routes/thing-types.js';
+import { registerBillingGroupRoutes } from './routes/billing-groups.js';
+import { registerEventConfigurationRoutes } from './routes/event-configurations.js';
 import { registerTokenRoutes } from './routes/tokens.js';
 
 export interface AdminApiOptions {
@@ -114,6 +119,11 @@ export async function createAdminApi(options: AdminApiOptions): Promise<FastifyI
     registerAuditRoutes(app, options.identity);
     registerTestAuthorizationRoutes(app, options.identity, options.policyResolver);
     registerThingGroupRoutes(app, options.identity);
+    registerThingGroupMemberRoutes(app, options.identity);
+    registerThingRoutes(app, options.identity);
+    registerThingTypeRoutes(app, options.identity);
+    registerBillingGroupRoutes(app, options.identity);
+    registerEventConfigurationRoutes(app, options.identity);
     if (options.connectivity !== undefined) registerThingConnectivityRoutes(app, { identity: options.identity.store, connectivity: options.connectivity });
   }
   if (shadows !== undefined) registerShadowRoutes(app, { shadows, logger, ...(options.identity === undefined ? {} : { audit: options.identity }) });

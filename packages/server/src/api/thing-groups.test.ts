@@ -16,7 +16,7 @@ describe('thing groups API', () => {
   test('PUT creates (201) and replaces (200) groups under a parent; GET shows and lists them', async () => {
     const root = await harness.send('PUT', `${base}/sites`, { description: 'All sites' });
     assert.equal(root.status, 201);
-    assert.deepEqual(Object.keys(await json(root)).sort(), ['createdAt', 'description', 'name', 'tenant', 'updatedAt']);
+    assert.deepEqual(Object.keys(await json(root)).sort(), ['attributes', 'createdAt', 'description', 'name', 'tenant', 'thingGroupArn', 'thingGroupId', 'updatedAt', 'version']);
     assert.equal((await harness.send('PUT', `${base}/berlin`, { parent: 'sites' })).status, 201);
     const shown = await json(await harness.request(`${base}/berlin`));
     assert.equal(shown['parent'], 'sites');

@@ -1,6 +1,7 @@
 /** What the identity routes need from the composition root: the store, the token key, the CA and settings. */
 import type { TokenSigningKey } from '../../auth/index.js';
 import type { CertificateAuthority } from '../../pki/index.js';
+import type { RegistryEvents } from '../../services/index.js';
 import type { IdentityStore } from '../../store/index.js';
 
 /** The agent-facing URLs, known once the listeners are up. */
@@ -39,6 +40,8 @@ export interface IdentityServices {
   endpoints(): AgentEndpoints;
   /** Temporary credentials are derived from it (`GET /role-aliases/{alias}/credentials`); absent, that route is too. Never log it. */
   readonly credentialsSecret?: Buffer;
+  /** Publishes the registry events each tenant enabled; absent, the registry routes publish none. */
+  readonly registryEvents?: RegistryEvents;
   /** For tests; default `new Date()`. */
   readonly now?: () => Date;
 }

@@ -1,14 +1,18 @@
 /**
  * `/v1/tenants/{tenant}/thing-groups`: the static thing group tree. A policy attached to a group
  * (`thingGroup=` on the policy targets) applies to the things of the group and of every group below it.
+ * Groups carry AWS's properties too (attributes, version); changes publish the registry events the tenant enabled.
  */
 import { Type, type Static } from '@sinclair/typebox';
 import type { FastifyInstance } from 'fastify';
 import { GatehouseError } from '../../core/index.js';
+import { deleteThingGroup, putThingGroup, registryArn, thingGroupIdOf } from '../../services/index.js';
 import type { ThingGroupRecord } from '../../store/index.js';
 import { recordAudit } from '../identity/audit-trail.js';
 import { TenantName } from '../identity/identity-schemas.js';
 import type { IdentityServices } from '../identity/identity-services.js';
+import { registryContext } from '../identity/registry-json.js';
+import { AttributePayloadBody } from '../identity/registry-schemas.js';
 import { commonErrors, ErrorBody } from '../schemas.js';
 
 /** AWS's thing group name pattern (CreateThingGroup), the same as a thing's. */
@@ -24,11 +28,13 @@ const ThingGroupBody = Type.Union([
     {
       parent: Type.Optional(ThingGroupName),
       description: Type.Optional(Type.String({ maxLength: 2028, description: "AWS's thingGroupDescription limit" })),
+      attributePayload: Type.Optional(AttributePayloadBody),
+      expectedVersion: Type.Optional(Type.Integer({ minimum: 1, description: 'Refused with 409 VERSION_CONFLICT unless the group is at this version' })),
     },
     { additionalProperties: false },
   ),
   Type.Null(),
-], { description: 'A thing group to create or replace; without `parent` it is a root. The parent must exist; the tree may be at most 7 levels deep' });
+], { description: 'A thing group to create or replace; without `parent` it is a root. The parent must exist; the tree may be at most 7 levels deep. Attributes stay as they are unless attributePayload is given (replacing them, or merging with merge: true)' });
 type ThingGroupBody = Static<typeof ThingGroupBody>;
 
 const ThingGroupJson = Type.Object(
@@ -37,6 +43,10 @@ const ThingGroupJson = Type.Object(
     name: Type.String(),
     parent: Type.Optional(Type.String()),
     description: Type.Optional(Type.String()),
+    thingGroupId: Type.String(),
+    thingGroupArn: Type.String(),
+    version: Type.Integer(),
+    attributes: Type.Record(Type.String(), Type.String()),
     createdAt: Type.String({ format: 'date-time' }),
     updatedAt: Type.String({ format: 'date-time' }),
   },
@@ -49,8 +59,6 @@ const ThingGroupJson = Type.Object(
  * // PUT /v1/tenants/acme/thing-groups/berlin  {"parent":"sites"}
  */
 export function registerThingGroupRoutes(app: FastifyInstance, services: IdentityServices): void {
-  const now = (): number => (services.now?.() ?? new Date()).getTime();
-
   app.get<{ Params: TenantParams }>('/v1/tenants/:tenant/thing-groups', {
     schema: {
       tags: ['registry'],
@@ -79,28 +87,21 @@ export function registerThingGroupRoutes(app: FastifyInstance, services: Identit
     },
   }, async (request, reply) => {
     const { tenant, name } = request.params;
-    const at = now();
-    const existing = await services.store.getThingGroup(tenant, name);
-    const parent = request.body?.parent;
-    const description = request.body?.description;
-    const group: ThingGroupRecord = {
-      tenant, name, ...(parent === undefined ? {} : { parent }), ...(description === undefined ? {} : { description }), createdAt: existing?.createdAt ?? at, updatedAt: at,
-    };
-    await services.store.putThingGroup(group);
-    await recordAudit(services, request, { action: existing === undefined ? 'thing-group.create' : 'thing-group.update', tenant, target: `thing-group/${name}`, details: { parent: parent ?? null } });
-    return reply.code(existing === undefined ? 201 : 200).send(thingGroupJson(group));
+    const { group, created } = await putThingGroup(registryContext(services), tenant, name, request.body ?? {});
+    await recordAudit(services, request, { action: created ? 'thing-group.create' : 'thing-group.update', tenant, target: `thing-group/${name}`, details: { parent: group.parent ?? null, version: group.version ?? 1 } });
+    return reply.code(created ? 201 : 200).send(thingGroupJson(group));
   });
 
   app.delete<{ Params: ThingGroupParams }>('/v1/tenants/:tenant/thing-groups/:name', {
     schema: {
       tags: ['registry'],
-      summary: 'Delete a thing group; refused (409) while other groups have it as their parent. Things keep its name in their groups',
+      summary: 'Delete a thing group; refused (409) while other groups have it as their parent. Its things leave it',
       params: ThingGroupParams,
       response: { 204: Type.Null(), ...commonErrors, 409: ErrorBody },
     },
   }, async (request, reply) => {
     const { tenant, name } = request.params;
-    if (!(await services.store.deleteThingGroup(tenant, name))) throw notFound(tenant, name);
+    if ((await deleteThingGroup(registryContext(services), tenant, name)) === undefined) throw notFound(tenant, name);
     await recordAudit(services, request, { action: 'thing-group.delete', tenant, target: `thing-group/${name}` });
     return reply.code(204).send();
   });
@@ -112,5 +113,13 @@ function notFound(tenant: string, name: string): GatehouseError {
 
 function thingGroupJson(group: ThingGroupRecord): unknown {
   const iso = (ms: number): string => new Date(ms).toISOString();
-  return { ...group, createdAt: iso(group.createdAt), updatedAt: iso(group.updatedAt) };
+  return {
+    ...group,
+    thingGroupId: thingGroupIdOf(group),
+    thingGroupArn: registryArn(group.tenant, 'thinggroup', group.name),
+    version: group.version ?? 1,
+    attributes: group.attributes ?? {},
+    createdAt: iso(group.createdAt),
+    updatedAt: iso(group.updatedAt),
+  };
 }
