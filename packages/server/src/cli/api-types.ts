@@ -227,3 +227,13 @@ export interface ThingGroupJson {
   readonly createdAt: string;
   readonly updatedAt: string;
 }
+
+/** `GET /v1/tenants/{tenant}/things/{thing}/connectivity` (AWS's GetThingConnectivityData body). */
+export interface ThingConnectivityJson {
+  readonly thingName: string;
+  readonly connected: boolean;
+  /** Epoch ms of the last connect or disconnect; absent when the thing never connected. */
+  readonly timestamp?: number;
+  /** AWS's reason of the last disconnect. */
+  readonly disconnectReason?: string;
+}
