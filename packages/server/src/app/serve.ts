@@ -10,7 +10,7 @@ import { createLogger, type Logger } from '../core/index.js';
 import { loadSigningCa, readKeySecret } from '../pki/index.js';
 import type { BrokerStore, IdentityStoreBackend } from '../store/index.js';
 import { listenServer, listenTcp, listenTls, listenWebSocket, stopListening, type ListenAddress, type ListenerHandle } from '../transport/index.js';
-import { createJitpProvisioner, createPolicyAuthorizer, startFleetProvisioning, startPresenceService, startShadowService } from '../services/index.js';
+import { createJitpProvisioner, createPolicyAuthorizer, RegistryEvents, startFleetProvisioning, startPresenceService, startShadowService } from '../services/index.js';
 import { renderBanner } from './banner.js';
 import { createConnectAuth } from './connect-auth.js';
 import { createCredentialMethods } from './credential-methods.js';
@@ -195,6 +195,8 @@ export async function startGatehouse(config: GatehouseConfig, options: StartOpti
       certificateDays: config.identity.certificateDays,
       endpoints: () => agentEndpoints,
       credentialsSecret: firstRun.credentialsSecret,
+      // Registry changes made through the admin API publish the events each tenant enabled.
+      registryEvents: new RegistryEvents({ broker: broker.port, configurations: identity, logger: logger.child({ component: 'registry' }) }),
     };
     const agentApi: AgentApi | undefined = wss.enabled ? await createAgentApi({ identity: identityServices, logger, shadows, policyResolver: policies.resolver }) : undefined;
     if (agentApi !== undefined) stoppers.push(() => agentApi.app.close());
