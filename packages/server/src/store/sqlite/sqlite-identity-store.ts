@@ -3,12 +3,10 @@
  * cannot be shared without changing createSqliteStore, so this one opens a second connection to the
  * same file, with the same pragmas; WAL lets both work on it, and the migrations are shared.
  */
-import { mkdir } from 'node:fs/promises';
-import { dirname } from 'node:path';
-import Database from 'better-sqlite3';
-import { Kysely, SqliteDialect } from 'kysely';
+import { Kysely } from 'kysely';
 import type { IdentityStoreBackend } from '../index.js';
 import { SqlIdentityStore, type IdentityDatabase } from '../sql/index.js';
+import { createSqliteDialect } from './sqlite-dialect.js';
 import type { SqliteStoreOptions } from './sqlite-store.js';
 
 /**
@@ -26,18 +24,5 @@ import type { SqliteStoreOptions } from './sqlite-store.js';
  * await identity.open();
  */
 export function createSqliteIdentityStore(options: SqliteStoreOptions): IdentityStoreBackend {
-  const busyTimeoutMs = options.busyTimeoutMs ?? 5000;
-  const dialect = new SqliteDialect({
-    database: async () => {
-      if (options.path !== ':memory:') await mkdir(dirname(options.path), { recursive: true });
-      const database = new Database(options.path, { timeout: busyTimeoutMs });
-      // The same settings as the broker store's connection (sqlite-store.ts says why).
-      database.pragma('journal_mode = WAL');
-      database.pragma('synchronous = NORMAL');
-      database.pragma(`busy_timeout = ${busyTimeoutMs}`);
-      database.pragma('foreign_keys = ON');
-      return database;
-    },
-  });
-  return new SqlIdentityStore({ db: new Kysely<IdentityDatabase>({ dialect }), dialect: 'sqlite' });
+  return new SqlIdentityStore({ db: new Kysely<IdentityDatabase>({ dialect: createSqliteDialect(options) }), dialect: 'sqlite' });
 }
