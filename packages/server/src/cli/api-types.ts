@@ -224,8 +224,60 @@ export interface ThingGroupJson {
   readonly name: string;
   readonly parent?: string;
   readonly description?: string;
+  readonly thingGroupId: string;
+  readonly thingGroupArn: string;
+  readonly version: number;
+  readonly attributes: Readonly<Record<string, string>>;
   readonly createdAt: string;
   readonly updatedAt: string;
+}
+
+/** A thing of `/v1/tenants/{tenant}/things` (AWS DescribeThing's fields, with its groups and times). */
+export interface ThingJson {
+  readonly tenant: string;
+  readonly thingName: string;
+  readonly thingId: string;
+  readonly thingArn: string;
+  readonly thingTypeName?: string;
+  readonly attributes: Readonly<Record<string, string>>;
+  readonly version: number;
+  readonly billingGroupName?: string;
+  readonly thingGroups: readonly string[];
+  readonly createdAt: string;
+  readonly updatedAt: string;
+}
+
+/** `POST /v1/tenants/{tenant}/things/bulk`. */
+export interface BulkCreateJson {
+  readonly results: readonly { readonly thingName: string; readonly status: number; readonly thingId?: string; readonly error?: { readonly code: string; readonly message: string } }[];
+}
+
+/** A thing type of `/v1/tenants/{tenant}/thing-types` (AWS DescribeThingType's fields). */
+export interface ThingTypeJson {
+  readonly tenant: string;
+  readonly thingTypeName: string;
+  readonly thingTypeId: string;
+  readonly thingTypeArn: string;
+  readonly thingTypeProperties: { readonly thingTypeDescription?: string; readonly searchableAttributes: readonly string[] };
+  readonly thingTypeMetadata: { readonly deprecated: boolean; readonly deprecationDate?: string; readonly creationDate: string };
+}
+
+/** A billing group of `/v1/tenants/{tenant}/billing-groups` (AWS DescribeBillingGroup's fields). */
+export interface BillingGroupJson {
+  readonly tenant: string;
+  readonly billingGroupName: string;
+  readonly billingGroupId: string;
+  readonly billingGroupArn: string;
+  readonly version: number;
+  readonly billingGroupProperties: { readonly billingGroupDescription?: string };
+  readonly billingGroupMetadata: { readonly creationDate: string };
+}
+
+/** `/v1/tenants/{tenant}/event-configurations` (AWS DescribeEventConfigurations). */
+export interface EventConfigurationsJson {
+  readonly eventConfigurations: Readonly<Record<string, { readonly Enabled: boolean }>>;
+  readonly creationDate?: string;
+  readonly lastModifiedDate?: string;
 }
 
 /** `GET /v1/tenants/{tenant}/things/{thing}/connectivity` (AWS's GetThingConnectivityData body). */

@@ -1,4 +1,4 @@
-/** Adds the admin commands (`clients`, `sessions`, `retained`, `publish`, `stats`, `tokens`, `templates`, `certs`, `ca`, `role-aliases`, `tenants`, `thing-groups`, `shadow`, `policy`, `audit`) to the `gatehouse` program. */
+/** Adds the admin commands (`clients`, `sessions`, `retained`, `publish`, `stats`, `tokens`, `templates`, `certs`, `ca`, `role-aliases`, `tenants`, `things`, `types`, `thing-groups` (`groups`), `billing-groups`, `events`, `shadow`, `policy`, `audit`) to the `gatehouse` program. */
 import type { Command } from 'commander';
 import { registerAuditCommands } from './commands/audit.js';
 import { registerCaCommands } from './commands/ca.js';
@@ -15,7 +15,11 @@ import { registerShadowCommands } from './commands/shadow.js';
 import { registerStatsCommand } from './commands/stats.js';
 import { registerTemplatesCommands } from './commands/templates.js';
 import { registerTenantsCommands } from './commands/tenants.js';
+import { registerBillingGroupsCommands } from './commands/billing-groups.js';
+import { registerEventsCommands } from './commands/events.js';
 import { registerThingGroupsCommands } from './commands/thing-groups.js';
+import { registerThingTypesCommands } from './commands/thing-types.js';
+import { registerThingsCommands } from './commands/things.js';
 import { registerTokensCommands } from './commands/tokens.js';
 
 /**
@@ -41,7 +45,11 @@ export function registerAdminCommands(program: Command): void {
   registerCaCommands(program);
   registerRoleAliasesCommands(program);
   registerTenantsCommands(program);
+  registerThingsCommands(program);
+  registerThingTypesCommands(program);
   registerThingGroupsCommands(program);
+  registerBillingGroupsCommands(program);
+  registerEventsCommands(program);
   registerShadowCommands(program);
   registerPolicyAttachCommands(registerPolicyCommands(program));
   registerAuditCommands(program);
