@@ -75,8 +75,10 @@ describe('applyProvisioningPlan', () => {
     const stored = await identity.getCertificate(certificate.id);
     assert.equal(stored?.status, 'ACTIVE');
     assert.equal(stored?.thing, 'bulb-1');
-    assert.deepEqual(await identity.getThing(tenant, 'bulb-1'), {
-      tenant, name: 'bulb-1', thingType: 'bulb-b', attributes: { version: 'v2', site: 'oslo' }, groups: ['new-group'], version: 1, createdAt: now, updatedAt: now,
+    const thing = await identity.getThing(tenant, 'bulb-1');
+    assert.match(thing?.thingId ?? '', /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/, 'a new thing gets its AWS thingId');
+    assert.deepEqual(thing, {
+      tenant, name: 'bulb-1', thingId: thing?.thingId, thingType: 'bulb-b', attributes: { version: 'v2', site: 'oslo' }, groups: ['new-group'], version: 1, createdAt: now, updatedAt: now,
     });
     assert.equal((await identity.getPolicy(tenant, 'p-inline'))?.document, document);
     assert.deepEqual(await identity.listAttachedPolicies(tenant, { kind: 'certificate', id: certificate.id }), ['named', 'p-inline']);

@@ -2,6 +2,7 @@
  * Carries out a ProvisioningPlan in the identity store: the thing (per its OverrideSettings), the
  * certificate's registration, status and thing, and the policies attached to it.
  */
+import { randomUUID } from 'node:crypto';
 import { GatehouseError } from '../../core/index.js';
 import type { CertificateRecord, CertificateStatus, IdentityStore, ThingRecord } from '../../store/index.js';
 import type { PolicyPlan, ProvisioningPlan, ThingPlan } from './plan.js';
@@ -56,6 +57,7 @@ async function putPlannedThing(tx: IdentityStore, tenant: string, plan: ThingPla
     const created: ThingRecord = {
       tenant,
       name: plan.name,
+      thingId: randomUUID(),
       ...(plan.thingType === undefined ? {} : { thingType: plan.thingType }),
       attributes: { ...plan.attributes },
       groups: plan.groups,
