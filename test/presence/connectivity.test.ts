@@ -1,25 +1,17 @@
 // Per-thing connectivity, black-box: which thing a connection counts for, the admin API's
 // GetThingConnectivityData body and the CLI, and what a crash and a clean stop leave behind.
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { after, before, describe, test } from 'node:test';
 import { connectClient, startGatehouse, startGatehouseProcess, type TestGatehouse } from '../helpers/index.ts';
 import { onboardDevice, requestJson, type JsonAnswer } from '../identity/onboarding-kit.ts';
+import { cliRunner, type CliRun } from '../../packages/server/src/cli/cli-test-kit.ts';
 
-const cliFixture = fileURLToPath(new URL('./connectivity-cli.fixture.ts', import.meta.url));
-
-/** Runs `gatehouse things connectivity ...` against an admin API; resolves with exit code and output. */
-function cli(adminUrl: string, adminKey: string, ...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  const env = Object.fromEntries(Object.entries(process.env).filter(([name]) => !name.startsWith('GATEHOUSE_')));
-  return new Promise((resolve) => {
-    execFile(process.execPath, ['--import', 'tsx', cliFixture, 'things', 'connectivity', ...args, '--url', adminUrl, '--key', adminKey], { env, timeout: 20_000 }, (error, stdout, stderr) => {
-      resolve({ code: error === null ? 0 : typeof error.code === 'number' ? error.code : 1, stdout, stderr });
-    });
-  });
+/** `gatehouse things connectivity ...` as a child process of the real admin commands, against an admin API. */
+function cli(adminUrl: string, adminKey: string, ...args: string[]): Promise<CliRun> {
+  return cliRunner(() => ({ apiUrl: adminUrl, adminKey }))('things', 'connectivity', ...args);
 }
 
 async function connectivityOf(adminUrl: string, adminKey: string, tenant: string, thing: string): Promise<JsonAnswer> {
