@@ -20,3 +20,4 @@ export { TopicIndex } from './topic-index.js';
 export { isValidShadowName, isValidThingName, parseShadowRequestTopic, shadowTopic } from './aws-shadow-topics.js';
 export type { ShadowOperation, ShadowReply, ShadowRequestTopic } from './aws-shadow-topics.js';
 export type * from './aws-shadow-payloads.js';
+export { mayClientPublishAwsTopic } from './aws-reserved-topics.js';

@@ -1,5 +1,5 @@
 /** PUBLISH from a client: validate, resolve topic aliases, authorize, route, retain, acknowledge. */
-import { validateTopicName } from '@gatehouse/protocol';
+import { mayClientPublishAwsTopic, validateTopicName } from '@gatehouse/protocol';
 import { isUtf8 } from 'node:buffer';
 import { ProtocolError, ReasonCode, type PublishPacket } from '../../mqtt/index.js';
 import type { MessageProperties, StoredMessage } from '../../store/index.js';
@@ -68,10 +68,13 @@ export function handlePublish(connection: Connection, packet: PublishPacket): vo
     // A service principal addresses tenants by their full names, within its grants (tenancy.ts).
     if (!serviceMayAddress(scope, topic)) return refuse(connection, qos, packetId, ReasonCode.NotAuthorized, `Topic ${topic} is outside the tenants this principal may address`);
     // `$tenants/acme` or `$tenants/acme/` names no topic inside the tenant: its agents would get an empty name.
-    if (localStart(topic) >= topic.length) return refuse(connection, qos, packetId, ReasonCode.TopicNameInvalid, `Topic ${topic} names a tenant but no topic inside it`);
-  } else if (topic.charCodeAt(0) === 36 /* $ */ && isServerTopic(topic)) {
+    const local = localStart(topic);
+    if (local >= topic.length) return refuse(connection, qos, packetId, ReasonCode.TopicNameInvalid, `Topic ${topic} names a tenant but no topic inside it`);
+    if (topic.charCodeAt(local) === 36 /* $ */ && !mayClientPublishAwsTopic(topic.slice(local))) return refuseReserved(connection, qos, packetId, topic);
+  } else if (topic.charCodeAt(0) === 36 /* $ */) {
     // $SYS and the other server-owned $-topics (4.7.2) are not for clients to publish to.
-    return refuse(connection, qos, packetId, ReasonCode.NotAuthorized, `Clients may not publish to ${topic.split('/')[0]} topics`);
+    if (isServerTopic(topic)) return refuse(connection, qos, packetId, ReasonCode.NotAuthorized, `Clients may not publish to ${topic.split('/')[0]} topics`);
+    if (!mayClientPublishAwsTopic(topic)) return refuseReserved(connection, qos, packetId, topic);
   }
   if (!connection.mayPublish(topic, packet.retain)) {
     ctx.authorizationDenied(connection, packet.retain ? 'iot:RetainPublish' : 'iot:Publish', topic);
@@ -118,6 +121,17 @@ export function handlePublish(connection: Connection, packet: PublishPacket): vo
 
 function isServerTopic(topic: string): boolean {
   return topic.startsWith('$SYS') || topic.startsWith('$share/') || topic.startsWith('$tenants/');
+}
+
+/**
+ * A reply, event or notification topic of the AWS services is the server's to publish: a client that
+ * could would forge shadow deltas or presence events. AWS IoT ends such connections; MQTT 5 clients
+ * here hear 0x87 in their PUBACK instead, and 3.1.1 clients are disconnected, as for a policy denial.
+ */
+function refuseReserved(connection: Connection, qos: 0 | 1 | 2, packetId: number, topic: string): void {
+  const reason = `Clients may not publish to ${topic}: it is a reserved topic that only the server publishes`;
+  if (connection.protocolVersion !== 5) throw new ProtocolError(ReasonCode.NotAuthorized, reason);
+  refuse(connection, qos, packetId, ReasonCode.NotAuthorized, reason);
 }
 
 /** Drops a PUBLISH we do not accept: MQTT 5 hears the reason in PUBACK/PUBREC; QoS 0 and 3.1.1 only lose it. */
