@@ -3,26 +3,16 @@
  * attached to a certificate, as a store of that release left it. Not used at run time.
  */
 import assert from 'node:assert/strict';
-import { Migrator, sql, type Kysely } from 'kysely';
+import { sql, type Kysely } from 'kysely';
 import type { IdentityStoreBackend } from '../identity-ports.js';
 import type { SqlDialectName } from '../sql/schema.js';
-import { brokerStoreMigrations } from './index.js';
+import { migrateBefore } from './migrate-before.fixture.js';
 
 const document = '{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"iot:Connect","Resource":"*"}]}';
 
 /** Migrates `db` to 0004 only (with the bookkeeping tables migrateToLatest uses) and writes the old policy rows. */
 export async function seedBefore0005(db: Kysely<unknown>, options: { readonly dialect: SqlDialectName; readonly schema?: string }): Promise<void> {
-  const all = brokerStoreMigrations(options.dialect);
-  const migrations = Object.fromEntries(Object.entries(all).filter(([name]) => name < '0005'));
-  const migrator = new Migrator({
-    db,
-    provider: { getMigrations: async () => migrations },
-    migrationTableName: 'gatehouse_migration',
-    migrationLockTableName: 'gatehouse_migration_lock',
-    ...(options.schema === undefined ? {} : { migrationTableSchema: options.schema }),
-  });
-  const { error } = await migrator.migrateToLatest();
-  if (error !== undefined) throw error;
+  await migrateBefore(db, options, '0005');
   await sql`INSERT INTO policies (tenant, name, document, version, created_at, updated_at) VALUES ('acme', 'agent', ${document}, 3, 1000, 2000)`.execute(db);
   await sql`INSERT INTO policy_attachments (tenant, policy_name, target_kind, target_id) VALUES ('acme', 'agent', 'certificate', 'c1')`.execute(db);
 }

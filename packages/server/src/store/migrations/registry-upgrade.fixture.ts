@@ -3,24 +3,14 @@
  * attributes and groups, as a store of that release left them. Not used at run time.
  */
 import assert from 'node:assert/strict';
-import { Migrator, sql, type Kysely } from 'kysely';
+import { sql, type Kysely } from 'kysely';
 import type { IdentityStoreBackend } from '../identity-ports.js';
 import type { SqlDialectName } from '../sql/schema.js';
-import { brokerStoreMigrations } from './index.js';
+import { migrateBefore } from './migrate-before.fixture.js';
 
 /** Migrates `db` to 0007 only (with the bookkeeping tables migrateToLatest uses) and writes two things and a group. */
 export async function seedBefore0008(db: Kysely<unknown>, options: { readonly dialect: SqlDialectName; readonly schema?: string }): Promise<void> {
-  const all = brokerStoreMigrations(options.dialect);
-  const migrations = Object.fromEntries(Object.entries(all).filter(([name]) => name < '0008'));
-  const migrator = new Migrator({
-    db,
-    provider: { getMigrations: async () => migrations },
-    migrationTableName: 'gatehouse_migration',
-    migrationLockTableName: 'gatehouse_migration_lock',
-    ...(options.schema === undefined ? {} : { migrationTableSchema: options.schema }),
-  });
-  const { error } = await migrator.migrateToLatest();
-  if (error !== undefined) throw error;
+  await migrateBefore(db, options, '0008');
   await sql`INSERT INTO thing_groups (tenant, name, parent, description, created_at, updated_at) VALUES ('acme', 'lab', NULL, 'Lab', 1000, 1000)`.execute(db);
   await sql`INSERT INTO things (tenant, name, thing_type, attributes, thing_groups, version, created_at, updated_at)
     VALUES ('acme', 'agent-1', 'camera', '{"site":"lyon","fw":"1.2"}', '["lab"]', 3, 1000, 2000)`.execute(db);
