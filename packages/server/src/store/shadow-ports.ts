@@ -13,7 +13,9 @@ export const SHADOW_TOMBSTONE_MS = 48 * 60 * 60 * 1000;
 /**
  * One shadow as stored. `state` and `metadata` are JSON text the store never reads: the shadow
  * service parses and writes them. A deleted shadow stays as a tombstone (`deletedAt` set, state and
- * metadata `{}`) until `SHADOW_TOMBSTONE_MS` has passed, so its version is not reused.
+ * metadata `{}`) until `SHADOW_TOMBSTONE_MS` has passed, so its version is not reused. The shadow
+ * service writes a tombstone one version past the deleted shadow, so the compare-and-set tells it apart
+ * from the live row it replaced.
  */
 export interface ShadowRecord {
   readonly tenant: string;

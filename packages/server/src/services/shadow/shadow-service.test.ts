@@ -201,7 +201,10 @@ describe('shadow service', () => {
   test('a deleted shadow recreated within 48 h continues its version; later it starts again; a second delete is 404', async () => {
     const shadowService = start();
     for (let i = 0; i < 3; i++) await shadowService.update('acme', 'agent-7', undefined, json({ state: { reported: { i } } }));
+    const live = (await shadows.getShadow('acme', 'agent-7', ''))!;
     const deleted = await request(acme('$aws/things/agent-7/shadow/delete'), { clientToken: 'd1' });
+    // Another node that read the live shadow before the delete cannot write over the tombstone.
+    assert.equal(await shadows.putShadow({ ...live, version: live.version + 1 }, live.version), false, 'the tombstone is not the live row a stale writer expects');
     assert.equal(deleted[0]!.topic, acme('$aws/things/agent-7/shadow/delete/accepted'));
     assert.deepEqual(deleted[0]!.body, { version: 3, timestamp: Math.floor(T0 / 1000), clientToken: 'd1' });
     assert.equal((await shadowService.get('acme', 'agent-7', undefined)).status, 404);

@@ -242,8 +242,9 @@ class DeviceShadowService implements ShadowService {
     for (let attempt = 1; ; attempt++) {
       const stored = await shadows.getShadow(address.tenant, address.thing, name);
       const live = stored !== undefined && stored.deletedAt === undefined ? stored : undefined;
-      // AWS: a shadow recreated within 48 h of its deletion continues the deleted one's version.
-      const baseVersion = stored?.deletedAt !== undefined && nowMs - stored.deletedAt < SHADOW_TOMBSTONE_MS ? stored.version : 0;
+      // AWS: a shadow recreated within 48 h of its deletion continues the deleted one's version (the
+      // tombstone's is one past it, see #delete).
+      const baseVersion = stored?.deletedAt !== undefined && nowMs - stored.deletedAt < SHADOW_TOMBSTONE_MS ? stored.version - 1 : 0;
       const outcome = applyShadowUpdate(live === undefined ? undefined : documentFromRecord(live), request, { now, limits: this.#limits, baseVersion });
       const record: ShadowRecord = { tenant: address.tenant, thing: address.thing, name, ...recordFields(outcome.document), version: outcome.document.version, updatedAt: nowMs };
       if (await shadows.putShadow(record, stored?.version)) {
@@ -266,8 +267,10 @@ class DeviceShadowService implements ShadowService {
     for (let attempt = 1; ; attempt++) {
       const stored = await this.#options.shadows.getShadow(address.tenant, address.thing, name);
       if (stored === undefined || stored.deletedAt !== undefined) throw noShadow(address.shadow ?? address.thing, clientToken);
-      // The tombstone keeps the version, so a shadow recreated within 48 h continues it.
-      const tombstone: ShadowRecord = { tenant: address.tenant, thing: address.thing, name, state: '{}', metadata: '{}', version: stored.version, updatedAt: nowMs, deletedAt: nowMs };
+      // The tombstone's version is one past the deleted shadow's: an update on another node that read
+      // the live shadow just before then fails its compare-and-set instead of bringing the shadow back.
+      // A shadow recreated within 48 h continues from the deleted one's version (#update takes 1 off).
+      const tombstone: ShadowRecord = { tenant: address.tenant, thing: address.thing, name, state: '{}', metadata: '{}', version: stored.version + 1, updatedAt: nowMs, deletedAt: nowMs };
       if (await this.#options.shadows.putShadow(tombstone, stored.version)) {
         const body = deleteAcceptedPayload(stored.version, { now, clientToken });
         this.#publish(address, 'delete', 'accepted', body);
