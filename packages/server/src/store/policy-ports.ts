@@ -1,7 +1,8 @@
 /**
  * The policy verbs of the identity store port beyond plain records: AWS-style versions (up to five,
  * one default), the policies attached to a principal's targets with their default documents, and the
- * change feed that lets the authorization resolver notice a policy or attachment change within a second.
+ * change feed that lets the authorization resolver notice a policy, attachment or registry change
+ * within a second.
  */
 import { GatehouseError } from '../core/index.js';
 import type { PolicyRecord, PolicyTarget } from './identity-ports.js';
@@ -37,16 +38,33 @@ export interface AttachedPolicy extends PolicyRecord {
 }
 
 /**
- * One entry of the policy change feed. `policy`: the policy was created, replaced, got a version, changed
- * its default, lost a version or was deleted. `attachment`: it was attached to or detached from `target`.
- * An entry says only *what* to look at again; the reader re-reads the current state.
+ * What a feed entry names. Policies: `policy` (the policy was created, replaced, got a version, changed
+ * its default, lost a version or was deleted) and `attachment` (it was attached to or detached from
+ * `target`). The registry facts a connection's policies are resolved from (RegistryChangeKind):
+ * `thing` (created, replaced, deleted, or joined or left a thing group), `thing-group` (created, moved
+ * to another parent, or deleted) and `certificate-thing` (a certificate attached to a thing or detached).
+ */
+export type PolicyChangeKind = 'policy' | 'attachment' | RegistryChangeKind;
+
+/**
+ * The registry's entries. Only what authorization reads is written: a billing group, a thing type's
+ * deprecation, or a group's description or attributes change no policy's answer, so they write none.
+ */
+export type RegistryChangeKind = 'thing' | 'thing-group' | 'certificate-thing';
+
+/**
+ * One entry of the policy change feed (see PolicyChangeKind). An entry says only *what* to look at
+ * again; the reader re-reads the current state.
  */
 export interface PolicyChange {
   /** Increases with every entry written by one database; the feed's tie-breaker within a millisecond. */
   readonly id: number;
   readonly tenant: string;
-  readonly kind: 'policy' | 'attachment';
-  /** The policy's name. */
+  readonly kind: PolicyChangeKind;
+  /**
+   * The policy's name (`policy`, `attachment`), the thing's (`thing`), the thing group's
+   * (`thing-group`) or the certificate's id (`certificate-thing`).
+   */
   readonly name: string;
   /** Present exactly when `kind` is `attachment`. */
   readonly target?: PolicyTarget;
@@ -64,6 +82,12 @@ export interface PolicyChangesOptions {
  * Policy versions, the resolver's read and the change feed. Every verb that changes a policy or an
  * attachment (these, and `putPolicy`, `deletePolicy`, `attachPolicy`, `detachPolicy`) appends to the
  * feed in the same transaction as the change itself, so a reader never sees one without the other.
+ * So do the registry verbs that change what a connection's policies are resolved from, stamped with
+ * the time of the write (`Date.now()`) when the verb takes none: `thing` entries from `putThing`,
+ * `createThing`, `replaceThing`, `deleteThing`, `deleteThingAtVersion`, `addThingToThingGroup` and
+ * `removeThingFromThingGroup` (each only when it changed something); `thing-group` from `putThingGroup`
+ * and `replaceThingGroup` for a new group or a new parent, and from `deleteThingGroup`; and
+ * `certificate-thing` from `setCertificateThing` (its `at`).
  *
  * @example
  * await identity.createPolicy('acme', 'agent', documentV1, Date.now());
@@ -121,4 +145,9 @@ export function defaultVersionConflict(name: string, versionId: number): Gatehou
 /** The feed's entry for a policy (`target` absent) or an attachment, without the id the store gives it. */
 export function policyChange(tenant: string, name: string, at: number, target?: PolicyTarget): Omit<PolicyChange, 'id'> {
   return target === undefined ? { tenant, kind: 'policy', name, at } : { tenant, kind: 'attachment', name, target: { kind: target.kind, id: target.id }, at };
+}
+
+/** The feed's entry for a registry change (see RegistryChangeKind), without the id the store gives it. */
+export function registryChange(tenant: string, kind: RegistryChangeKind, name: string, at: number): Omit<PolicyChange, 'id'> {
+  return { tenant, kind, name, at };
 }

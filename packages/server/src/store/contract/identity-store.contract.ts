@@ -8,6 +8,7 @@ import type { CertificateRecord, IdentityStoreBackend } from '../identity-ports.
 import { ca, certificate, fingerprint, T0, template } from './identity-fixtures.js';
 import { runCertificateChangeCases } from './identity-certificate-changes.contract.js';
 import { runPolicyVersionCases } from './identity-policy-versions.contract.js';
+import { runRegistryChangeCases } from './identity-registry-changes.contract.js';
 import { runRegistryCases } from './identity-registry.contract.js';
 import { runRegistryTypeCases } from './identity-registry-types.contract.js';
 import { runTenantAuditCases } from './identity-tenants-audit.contract.js';
@@ -359,5 +360,6 @@ export function runIdentityStoreContract(name: string, makeStore: () => Promise<
     runTenantAuditCases(withStore);
     runThingGroupCases(withStore);
     runRegistryTypeCases(withStore);
+    runRegistryChangeCases(withStore);
   });
 }

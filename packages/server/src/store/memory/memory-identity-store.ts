@@ -23,7 +23,7 @@ import type {
 } from '../identity-ports.js';
 import { certificateConflict, checkPageLimit, revokedConflict, tokenConflict } from '../identity-ports.js';
 import type { AuditEntry, AuditPage, AuditQuery, NewAuditEntry } from '../audit-ports.js';
-import type { AttachedPolicy, CreatePolicyVersionOptions, PolicyChange, PolicyChangesOptions, PolicyVersionRecord } from '../policy-ports.js';
+import { registryChange, type AttachedPolicy, type CreatePolicyVersionOptions, type PolicyChange, type PolicyChangesOptions, type PolicyVersionRecord } from '../policy-ports.js';
 import type { TenantPage, TenantRecord } from '../tenant-ports.js';
 import type { ThingGroupRecord } from '../thing-group-ports.js';
 import { key, MemoryIdentityTables } from './memory-identity-tables.js';
@@ -238,6 +238,7 @@ export class MemoryIdentityStore extends MemoryRegistryVerbs implements Identity
       const { thing: _previous, ...rest } = record;
       const updated: CertificateRecord = thing === undefined ? { ...rest, updatedAt: at } : { ...rest, thing, updatedAt: at };
       this.tables.certificates.set(id, updated);
+      policies.recordChange(this.tables, registryChange(record.tenant, 'certificate-thing', id, at));
       return { ...updated };
     });
   }

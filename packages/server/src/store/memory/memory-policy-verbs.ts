@@ -27,7 +27,7 @@ function compareTargets(a: PolicyTarget, b: PolicyTarget): number {
 }
 
 /** Appends a feed entry and drops those older than the retention, counted from this entry's time. */
-function recordChange(tables: MemoryIdentityTables, change: Omit<PolicyChange, 'id'>): void {
+export function recordChange(tables: MemoryIdentityTables, change: Omit<PolicyChange, 'id'>): void {
   const cutoff = change.at - POLICY_CHANGE_RETENTION_MS;
   if (tables.policyChanges.some((entry) => entry.at < cutoff)) tables.policyChanges = tables.policyChanges.filter((entry) => entry.at >= cutoff);
   tables.policyChanges.push({ id: tables.nextPolicyChangeId++, ...change });

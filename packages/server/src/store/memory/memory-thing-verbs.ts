@@ -5,14 +5,23 @@ import {
   billingGroupNotFound, checkThingQuery, groupAndDescendants, MAX_THING_GROUPS_PER_THING, thingGroupNotFound, thingNotFound, tooManyThingGroups,
   type ThingPage, type ThingQuery,
 } from '../registry-ports.js';
+import { registryChange } from '../policy-ports.js';
 import { key, type MemoryIdentityTables } from './memory-identity-tables.js';
+import { recordChange } from './memory-policy-verbs.js';
 
 export function copyThing(source: ThingRecord): ThingRecord {
   return { ...source, attributes: { ...source.attributes }, groups: [...source.groups] };
 }
 
+/** Also the verb under createThing and replaceThing: the one place a thing's record is written whole. */
 export function putThing(tables: MemoryIdentityTables, thing: ThingRecord): void {
   tables.things.set(key(thing.tenant, thing.name), copyThing(thing));
+  thingChanged(tables, thing.tenant, thing.name);
+}
+
+/** The feed entry that makes live connections of the thing resolve their policies again. */
+function thingChanged(tables: MemoryIdentityTables, tenant: string, name: string): void {
+  recordChange(tables, registryChange(tenant, 'thing', name, Date.now()));
 }
 
 export function getThing(tables: MemoryIdentityTables, tenant: string, name: string): ThingRecord | undefined {
@@ -42,6 +51,7 @@ export function deleteThing(tables: MemoryIdentityTables, tenant: string, name: 
     const { thing: _thing, ...detached } = record;
     tables.certificates.set(id, detached);
   }
+  thingChanged(tables, tenant, name);
   return true;
 }
 
@@ -88,6 +98,7 @@ export function addThingToThingGroup(tables: MemoryIdentityTables, tenant: strin
   if (thing.groups.includes(group)) return false;
   if (thing.groups.length >= MAX_THING_GROUPS_PER_THING) throw tooManyThingGroups(name, group);
   tables.things.set(key(tenant, name), { ...thing, groups: [...thing.groups, group].sort() });
+  thingChanged(tables, tenant, name);
   return true;
 }
 
@@ -95,6 +106,7 @@ export function removeThingFromThingGroup(tables: MemoryIdentityTables, tenant: 
   const thing = tables.things.get(key(tenant, name));
   if (thing === undefined || !thing.groups.includes(group)) return false;
   tables.things.set(key(tenant, name), { ...thing, groups: thing.groups.filter((each) => each !== group) });
+  thingChanged(tables, tenant, name);
   return true;
 }
 
@@ -107,7 +119,7 @@ export function setThingBillingGroup(tables: MemoryIdentityTables, tenant: strin
   return previous;
 }
 
-/** A deleted thing group's things leave it (deleteThingGroup calls this). */
+/** A deleted thing group's things leave it (deleteThingGroup calls this; its own `thing-group` entry covers them). */
 export function removeGroupFromThings(tables: MemoryIdentityTables, tenant: string, group: string): void {
   for (const [id, thing] of tables.things) {
     if (thing.tenant === tenant && thing.groups.includes(group)) tables.things.set(id, { ...thing, groups: thing.groups.filter((each) => each !== group) });

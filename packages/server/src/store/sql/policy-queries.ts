@@ -27,8 +27,8 @@ type Db = Kysely<IdentityDatabase>;
 
 const compareTargets = (a: PolicyTarget, b: PolicyTarget): number => compareText(a.kind, b.kind) || compareText(a.id, b.id);
 
-/** Appends a feed entry and prunes those older than the retention, counted from this entry's time. */
-async function recordChange(db: Db, change: Omit<PolicyChange, 'id'>): Promise<void> {
+/** Appends a feed entry and prunes those older than the retention, counted from this entry's time. Run it in the change's transaction. */
+export async function recordChange(db: Db, change: Omit<PolicyChange, 'id'>): Promise<void> {
   await db.deleteFrom('policy_changes').where('at', '<', change.at - POLICY_CHANGE_RETENTION_MS).execute();
   await db
     .insertInto('policy_changes')

@@ -4,7 +4,7 @@
  */
 import type { ColumnType, Selectable } from 'kysely';
 import type { AuditEntry, AuditValue } from '../audit-ports.js';
-import type { PolicyChange, PolicyVersionRecord } from '../policy-ports.js';
+import type { PolicyChange, PolicyChangeKind, PolicyVersionRecord } from '../policy-ports.js';
 import type { TenantRecord } from '../tenant-ports.js';
 import { oneOf } from './identity-rows.js';
 import { TARGET_KINDS } from './registry-rows.js';
@@ -62,7 +62,7 @@ export interface PolicyTenantAuditDatabase {
   audit_log: AuditLogTable;
 }
 
-const CHANGE_KINDS = ['policy', 'attachment'] as const;
+const CHANGE_KINDS = ['policy', 'attachment', 'thing', 'thing-group', 'certificate-thing'] as const satisfies readonly PolicyChangeKind[];
 const TENANT_STATUSES = ['ACTIVE', 'SUSPENDED'] as const;
 
 /** A version row joined with its policy's default version id. */
@@ -80,7 +80,7 @@ export function policyVersionFromRow(row: Selectable<PolicyVersionsTable> & { re
 export function policyChangeFromRow(row: Selectable<PolicyChangesTable>): PolicyChange {
   const kind = oneOf(row.kind, CHANGE_KINDS, 'policy change kind');
   const base = { id: toNumber(row.id), tenant: row.tenant, name: row.name, at: toNumber(row.at) };
-  if (kind === 'policy' || row.target_kind === null || row.target_id === null) return { ...base, kind };
+  if (kind !== 'attachment' || row.target_kind === null || row.target_id === null) return { ...base, kind };
   return { ...base, kind, target: { kind: oneOf(row.target_kind, TARGET_KINDS, 'policy target kind'), id: row.target_id } };
 }
 

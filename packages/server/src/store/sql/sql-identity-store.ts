@@ -28,7 +28,7 @@ import {
 } from '../identity-ports.js';
 import { caFromRow, certificateFromRow, templateFromRow, type IdentityDatabase } from './identity-rows.js';
 import { auditCursorId, type AuditEntry, type AuditPage, type AuditQuery, type NewAuditEntry } from '../audit-ports.js';
-import type { AttachedPolicy, CreatePolicyVersionOptions, PolicyChange, PolicyChangesOptions, PolicyVersionRecord } from '../policy-ports.js';
+import { registryChange, type AttachedPolicy, type CreatePolicyVersionOptions, type PolicyChange, type PolicyChangesOptions, type PolicyVersionRecord } from '../policy-ports.js';
 import type { TenantPage, TenantRecord } from '../tenant-ports.js';
 import type { ThingGroupRecord } from '../thing-group-ports.js';
 import * as policies from './policy-queries.js';
@@ -309,9 +309,11 @@ export class SqlIdentityStore extends SqlRegistryVerbs implements IdentityStoreB
   }
 
   setCertificateThing(id: string, thing: string | undefined, at: number): Promise<CertificateRecord | undefined> {
-    return this.#query('attach certificate to thing', async (db) => {
+    return this.#atomically('attach certificate to thing', async (db) => {
       const row = await db.updateTable('device_certificates').set({ thing: thing ?? null, updated_at: at }).where('id', '=', id).returningAll().executeTakeFirst();
-      return row === undefined ? undefined : certificateFromRow(row);
+      if (row === undefined) return undefined;
+      await policies.recordChange(db, registryChange(row.tenant, 'certificate-thing', id, at));
+      return certificateFromRow(row);
     });
   }
 

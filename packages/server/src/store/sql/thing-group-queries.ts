@@ -3,8 +3,10 @@
  * Kysely or a transaction, with the table's type and row codec. Sorting is done in JavaScript.
  */
 import { sql, type Kysely, type Selectable } from 'kysely';
+import { registryChange } from '../policy-ports.js';
 import { checkThingGroupPut, thingGroupHasChildren, type ThingGroupRecord } from '../thing-group-ports.js';
 import type { IdentityDatabase } from './identity-rows.js';
+import { recordChange } from './policy-queries.js';
 import { compareText, toNumber } from './row-codec.js';
 import { changeThingGroups } from './thing-queries.js';
 import type { BigIntColumn, SqlDialectName } from './schema.js';
@@ -42,7 +44,8 @@ function thingGroupFromRow(row: Selectable<ThingGroupsTable>): ThingGroupRecord 
 /**
  * Reads the tenant's tree, checks, writes: run it in a transaction. On PostgreSQL a transaction-scoped
  * advisory lock per tenant serialises puts, so two concurrent moves cannot close a cycle that neither
- * saw (SQLite has one writer at a time already).
+ * saw (SQLite has one writer at a time already). A new group or a new parent writes a feed entry (the
+ * groups its things inherit from changed); a description or attributes do not.
  */
 export async function putThingGroup(db: Db, dialect: SqlDialectName, group: ThingGroupRecord): Promise<void> {
   await lockTenantGroups(db, dialect, group.tenant);
@@ -55,6 +58,8 @@ export async function putThingGroup(db: Db, dialect: SqlDialectName, group: Thin
   };
   const { tenant: _tenant, name: _name, ...rest } = row;
   await db.insertInto('thing_groups').values(row).onConflict((oc) => oc.columns(['tenant', 'name']).doUpdateSet(rest)).execute();
+  const previous = rows.find((each) => each.name === group.name);
+  if (previous === undefined || (previous.parent ?? undefined) !== group.parent) await recordChange(db, registryChange(group.tenant, 'thing-group', group.name, Date.now()));
 }
 
 export async function getThingGroup(db: Db, tenant: string, name: string): Promise<ThingGroupRecord | undefined> {
@@ -76,6 +81,8 @@ export async function deleteThingGroup(db: Db, dialect: SqlDialectName, tenant: 
   if (Number(result.numDeletedRows) === 0) return false;
   const members = await db.selectFrom('thing_group_members').select('thing').where('tenant', '=', tenant).where('thing_group', '=', name).execute();
   for (const member of members) await changeThingGroups(db, tenant, member.thing, (groups) => groups.filter((group) => group !== name));
+  // One entry for the group, not one per member: a connection's targets name the group either way.
+  await recordChange(db, registryChange(tenant, 'thing-group', name, Date.now()));
   return true;
 }
 

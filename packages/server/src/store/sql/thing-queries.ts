@@ -10,7 +10,9 @@ import {
   billingGroupNotFound, checkThingQuery, groupAndDescendants, MAX_THING_GROUPS_PER_THING, thingGroupNotFound, thingNotFound, tooManyThingGroups,
   type ThingPage, type ThingQuery,
 } from '../registry-ports.js';
+import { registryChange } from '../policy-ports.js';
 import type { IdentityDatabase } from './identity-rows.js';
+import { recordChange } from './policy-queries.js';
 import { thingFromRow, thingToRow } from './registry-rows.js';
 import { GatehouseError } from '../../core/index.js';
 
@@ -26,6 +28,12 @@ export async function putThing(db: Db, thing: ThingRecord): Promise<void> {
   await db.insertInto('things').values(row).onConflict((oc) => oc.columns(['tenant', 'name']).doUpdateSet(rest)).execute();
   await writeAttributeRows(db, thing);
   await writeMemberRows(db, thing.tenant, thing.name, thing.groups);
+  await thingChanged(db, thing.tenant, thing.name);
+}
+
+/** The feed entry that makes live connections of the thing resolve their policies again. */
+function thingChanged(db: Db, tenant: string, name: string): Promise<void> {
+  return recordChange(db, registryChange(tenant, 'thing', name, Date.now()));
 }
 
 export async function getThing(db: Db, tenant: string, name: string): Promise<ThingRecord | undefined> {
@@ -40,6 +48,7 @@ export async function createThing(db: Db, thing: ThingRecord): Promise<boolean> 
   if (Number(result.numInsertedOrUpdatedRows ?? 0) === 0) return false;
   await writeAttributeRows(db, thing);
   await writeMemberRows(db, thing.tenant, thing.name, thing.groups);
+  await thingChanged(db, thing.tenant, thing.name);
   return true;
 }
 
@@ -53,6 +62,7 @@ export async function replaceThing(db: Db, thing: ThingRecord, expectedVersion: 
   const result = await db.updateTable('things').set(rest).where('tenant', '=', tenant).where('name', '=', name).where('version', '=', expectedVersion).executeTakeFirst();
   if (Number(result.numUpdatedRows) === 0) return false;
   await writeAttributeRows(db, thing);
+  await thingChanged(db, tenant, name);
   return true;
 }
 
@@ -66,6 +76,7 @@ export async function deleteThing(db: Db, tenant: string, name: string, expected
   await db.deleteFrom('thing_attributes').where('tenant', '=', tenant).where('thing', '=', name).execute();
   await db.deleteFrom('thing_group_members').where('tenant', '=', tenant).where('thing', '=', name).execute();
   await db.updateTable('device_certificates').set({ thing: null }).where('tenant', '=', tenant).where('thing', '=', name).execute();
+  await thingChanged(db, tenant, name);
   return true;
 }
 
@@ -117,6 +128,7 @@ export async function addThingToThingGroup(db: Db, tenant: string, group: string
     added = true;
     return [...groups, group];
   }, { required: true });
+  if (added) await thingChanged(db, tenant, thing);
   return added;
 }
 
@@ -127,6 +139,7 @@ export async function removeThingFromThingGroup(db: Db, tenant: string, group: s
     removed = groups.includes(group);
     return groups.filter((each) => each !== group);
   });
+  if (removed) await thingChanged(db, tenant, thing);
   return removed;
 }
 
