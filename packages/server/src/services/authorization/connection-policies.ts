@@ -1,26 +1,28 @@
 /**
  * The broker's authorization hook: decides `iot:Connect`, binds each connection to its policies and
- * keeps the binding up to date, so a policy edited, attached or detached reaches live connections
- * within a second.
+ * keeps the binding up to date, so a policy edited, attached or detached, or a registry change to
+ * what the policies are resolved from, reaches live connections within a second.
  *
  * Keeping up: every `intervalMs` (250 ms) a round reads one page of the store's policy change feed.
- * For each tenant it names, the live connections whose policy set holds a changed policy, or whose
- * certificate, thing groups or tenant is a changed attachment's target, read their attached policies
- * again (one store read each, shared by connections with the same targets) and are rebound; the
- * generation of those whose set really changed moves, and the broker drops their decision caches.
+ * For each tenant it names, the concerned live connections are rebound (one store read per record per
+ * round, shared by connections that read the same one); the generation of those whose policy set or
+ * context really changed moves, and the broker drops their decision caches. Two depths of rebinding:
+ * - reloaded (targets kept, attached policies and documents read again): a connection whose policy
+ *   set holds a changed policy, or whose certificate, thing groups or tenant is a changed attachment's target;
+ * - resolved afresh (certificate and thing read again, targets and context rebuilt: attributes, type,
+ *   groups with their ancestors): a connection whose client id names a changed thing (its thing is read
+ *   only then, as AWS fills the thing variables only then), whose certificate was attached to or
+ *   detached from a thing, or that has a changed thing group (new, moved or deleted) among its targets.
  * Rounds never overlap; a round that fails (store down) is retried from the same place.
  *
  * A connection that is being authorized while a round applies a change to its tenant resolves again
  * before it is bound (the tenant's change epoch moved), so no change falls between its read and its
  * registration.
- *
- * Not followed live (no change feed in the store yet): a thing's attributes, type or groups, and a
- * certificate attached to another thing; they apply from the next CONNECT.
  */
 import { GatehouseError, startPollLoop, type Logger } from '../../core/index.js';
 import type { AuthorizeConnect, AuthorizeConnectEvent } from '../../broker/index.js';
 import type { PolicyAction, PolicyRequestContext, Principal } from '../../auth/index.js';
-import type { IdentityStore, PolicyChange } from '../../store/index.js';
+import type { IdentityStore, PolicyChange, PolicyTarget } from '../../store/index.js';
 import { DenialLog } from './denial-log.js';
 import { explainDecision, explanationText } from './explain-decision.js';
 import { LiveConnectionPolicy } from './live-connection-policy.js';
@@ -60,6 +62,25 @@ export interface PolicyAuthorizer {
   readonly resolver: PolicyResolver;
   /** Live connections bound to policies. */
   readonly liveConnections: number;
+}
+
+/** What one feed page says about one tenant; names of targets as `targetKey` gives them. */
+interface Concern {
+  readonly names: Set<string>;
+  readonly targets: Set<string>;
+  readonly things: Set<string>;
+  readonly groups: Set<string>;
+  readonly certificates: Set<string>;
+}
+
+/** A live connection a page concerns, and how deeply it must be resolved again. */
+interface Affected {
+  readonly policy: LiveConnectionPolicy;
+  readonly afresh: boolean;
+}
+
+function targetKey(target: PolicyTarget): string {
+  return `${target.kind}\0${target.id}`;
 }
 
 /** Re-resolutions a round runs at once; the rest wait, so a tenant-wide change does not flood the store. */
@@ -164,38 +185,51 @@ export function createPolicyAuthorizer(options: PolicyAuthorizerOptions): Policy
   }
 
   /** The live connections a page concerns; moves each named tenant's epoch first (see the top of the file). */
-  function affectedBy(changes: readonly PolicyChange[]): LiveConnectionPolicy[] {
-    const byTenant = new Map<string, { names: Set<string>; targets: Set<string> }>();
+  function affectedBy(changes: readonly PolicyChange[]): Affected[] {
+    const byTenant = new Map<string, Concern>();
     for (const change of changes) {
       let concern = byTenant.get(change.tenant);
-      if (concern === undefined) byTenant.set(change.tenant, (concern = { names: new Set(), targets: new Set() }));
-      if (change.kind === 'policy') concern.names.add(change.name);
-      else if (change.target !== undefined) concern.targets.add(`${change.target.kind}\0${change.target.id}`);
+      if (concern === undefined) byTenant.set(change.tenant, (concern = { names: new Set(), targets: new Set(), things: new Set(), groups: new Set(), certificates: new Set() }));
+      switch (change.kind) {
+        case 'policy': concern.names.add(change.name); break;
+        case 'attachment': if (change.target !== undefined) concern.targets.add(targetKey(change.target)); break;
+        case 'thing': concern.things.add(change.name); break;
+        case 'thing-group': concern.groups.add(change.name); break;
+        case 'certificate-thing': concern.certificates.add(change.name); break;
+        default: {
+          const unknown: never = change.kind;
+          throw new TypeError(`Cannot apply a policy change: unknown kind ${String(unknown)}`);
+        }
+      }
     }
-    const affected: LiveConnectionPolicy[] = [];
+    const affected: Affected[] = [];
     for (const [tenant, concern] of byTenant) {
       epochs.set(tenant, (epochs.get(tenant) ?? 0) + 1);
       for (const policy of live.get(tenant) ?? []) {
-        const resolution = policy.resolution;
-        const concerned = resolution.policies.some((applied) => concern.names.has(applied.name))
-          || resolution.facts.targets.some((target) => concern.targets.has(`${target.kind}\0${target.id}`))
-          || resolution.problem !== undefined;
-        if (concerned) affected.push(policy);
+        const { facts, policies, problem } = policy.resolution;
+        const afresh = concern.things.has(policy.principal.clientId)
+          || (facts.certificateId !== undefined && concern.certificates.has(facts.certificateId))
+          || facts.targets.some((target) => target.kind === 'thing-group' && concern.groups.has(target.id));
+        const reload = afresh
+          || policies.some((applied) => concern.names.has(applied.name))
+          || facts.targets.some((target) => concern.targets.has(targetKey(target)))
+          || problem !== undefined;
+        if (reload) affected.push({ policy, afresh });
       }
     }
     return affected;
   }
 
-  /** Reads the affected connections' policies again (attachments and documents; their targets are unchanged) and rebinds. */
-  async function rebindAll(affected: readonly LiveConnectionPolicy[]): Promise<number> {
+  /** Rebinds the affected connections, at most `concurrentResolutions` store reads at a time. */
+  async function rebindAll(affected: readonly Affected[]): Promise<number> {
     const reads = new StoreReads(options.identity);
     let next = 0;
     let rebound = 0;
     const worker = async (): Promise<void> => {
       while (next < affected.length) {
-        const policy = affected[next++]!;
+        const { policy, afresh } = affected[next++]!;
         if (policy.released) continue;
-        const fresh = await reloadOrRefuse(policy, reads);
+        const fresh = await resolveOrRefuse(policy, afresh, reads);
         if (!policy.released && policy.rebind(fresh)) rebound++;
       }
     };
@@ -203,8 +237,15 @@ export function createPolicyAuthorizer(options: PolicyAuthorizerOptions): Policy
     return rebound;
   }
 
-  async function reloadOrRefuse(policy: LiveConnectionPolicy, reads: StoreReads): Promise<BoundResolution> {
+  /** The connection resolved afresh, or its policies reloaded with its targets kept; refusing everything when a policy is invalid. */
+  async function resolveOrRefuse(policy: LiveConnectionPolicy, afresh: boolean, reads: StoreReads): Promise<BoundResolution> {
     try {
+      if (afresh) {
+        const resolution = await resolver.resolve(policy.principal, { now: now(), reads });
+        // Whether a principal is unrestricted depends on its kind and the configuration, never on the
+        // registry, so a bound connection resolves to policies again; the reload only satisfies the types.
+        if (resolution.kind === 'policies') return resolution;
+      }
       return await resolver.reload(policy.resolution, { now: now(), reads });
     } catch (error) {
       if (!(error instanceof GatehouseError) || error.code !== 'POLICY_INVALID') throw error;

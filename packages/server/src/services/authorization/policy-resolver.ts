@@ -166,7 +166,7 @@ export class PolicyResolver {
     if (principal.certificateId !== undefined) targets.push({ kind: 'certificate', id: principal.certificateId });
     // Thing group policies apply only when the client id is the thing's name (AWS).
     if (thing !== undefined) {
-      for (const group of await this.#groupsWithAncestors(tenant, thing.groups)) targets.push({ kind: 'thing-group', id: group });
+      for (const group of await this.#groupsWithAncestors(tenant, thing.groups, reads)) targets.push({ kind: 'thing-group', id: group });
     }
     targets.push({ kind: 'tenant', id: tenant });
     const context = connectionContext(principal, thing, now, certificate === undefined ? undefined : this.#certificateFields(certificate));
@@ -208,13 +208,13 @@ export class PolicyResolver {
   }
 
   /** Each group followed by its ancestors, nearest first, each group once. */
-  async #groupsWithAncestors(tenant: string, groups: readonly string[]): Promise<string[]> {
+  async #groupsWithAncestors(tenant: string, groups: readonly string[], reads: StoreReads): Promise<string[]> {
     const seen = new Set<string>();
     for (const group of groups) {
       let current: string | undefined = group;
       for (let depth = 0; current !== undefined && !seen.has(current) && depth < maxGroupDepth; depth++) {
         seen.add(current);
-        current = await this.#parentGroup(tenant, current);
+        current = await reads.parentGroup(tenant, current, this.#parentGroup);
       }
     }
     return [...seen];

@@ -29,6 +29,11 @@ export class StoreReads {
     return this.#once(`t\0${tenant}\0${name}`, () => this.#identity.getThing(tenant, name));
   }
 
+  /** A thing group's parent through `lookup` (the resolver's `parentGroup`): a group's subtree of connections walks its ancestors once per pass. */
+  parentGroup(tenant: string, group: string, lookup: (tenant: string, group: string) => Promise<string | undefined>): Promise<string | undefined> {
+    return this.#once(`g\0${tenant}\0${group}`, () => lookup(tenant, group));
+  }
+
   /** The policies attached to any of `targets`, with their default documents, in one read. */
   attachedPolicies(tenant: string, targets: readonly PolicyTarget[]): Promise<AttachedPolicy[]> {
     const key = targets.map((target) => `${target.kind}:${target.id}`).join('\0');
