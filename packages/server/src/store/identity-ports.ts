@@ -134,7 +134,8 @@ export interface RevokedEntry {
 
 /**
  * A thing in the registry (provisioning and the registry API create them; certificates and
- * credentials bind to them; authorization reads its type, attributes and groups at CONNECT).
+ * credentials bind to them; authorization reads its type, attributes and groups at CONNECT, and again
+ * when a `thing` entry of the policy change feed names it).
  */
 export interface ThingRecord {
   readonly tenant: string;

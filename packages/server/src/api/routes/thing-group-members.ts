@@ -42,7 +42,7 @@ export function registerThingGroupMemberRoutes(app: FastifyInstance, services: I
   app.put<{ Params: GroupThingParams }>(`${base}/:thing`, {
     schema: {
       tags: ['registry'],
-      summary: "Add a thing to a thing group (AWS's AddThingToThingGroup); 409 when it is in 10 groups already. Its policies apply from the thing's next CONNECT",
+      summary: "Add a thing to a thing group (AWS's AddThingToThingGroup); 409 when it is in 10 groups already. Its policies reach the thing's live connections within a second",
       params: GroupThingParams,
       response: { 200: Membership, ...commonErrors, 409: ErrorBody },
     },

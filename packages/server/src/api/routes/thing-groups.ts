@@ -80,7 +80,7 @@ export function registerThingGroupRoutes(app: FastifyInstance, services: Identit
   app.put<{ Params: ThingGroupParams; Body: ThingGroupBody }>('/v1/tenants/:tenant/thing-groups/:name', {
     schema: {
       tags: ['registry'],
-      summary: 'Create or replace a thing group (replacing may move it under another parent); policies of its ancestors apply to its things from their next CONNECT',
+      summary: "Create or replace a thing group (replacing may move it under another parent); policies of its ancestors reach its things' live connections within a second",
       params: ThingGroupParams,
       body: ThingGroupBody,
       response: { 200: ThingGroupJson, 201: ThingGroupJson, ...commonErrors, 409: ErrorBody },

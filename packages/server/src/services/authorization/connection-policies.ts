@@ -180,7 +180,7 @@ export function createPolicyAuthorizer(options: PolicyAuthorizerOptions): Policy
     const affected = affectedBy(page.changes);
     const rebound = await rebindAll(affected);
     page.commit();
-    if (rebound > 0) logger.info({ connections: rebound, changes: page.changes.length }, 'rebound live connections to changed policies');
+    if (rebound > 0) logger.info({ connections: rebound, changes: page.changes.length }, 'rebound live connections to changed policies or registry records');
     return { rebound, more: page.more };
   }
 
