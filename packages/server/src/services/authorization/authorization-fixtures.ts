@@ -52,3 +52,59 @@ export const perThingPolicy = policyText(
   { Effect: 'Allow', Action: ['iot:Publish', 'iot:Receive'], Resource: 'arn:aws:iot:*:*:topic/customer-1/${iot:Connection.Thing.ThingName}/*' },
   { Effect: 'Allow', Action: 'iot:Subscribe', Resource: 'arn:aws:iot:*:*:topicfilter/customer-1/${iot:Connection.Thing.ThingName}/*' },
 );
+
+/**
+ * The store with every call of one method going through `around` (given the real call and its
+ * arguments); the other methods are the store's own.
+ *
+ * @example
+ * const reads: string[] = [];
+ * const counted = interceptStore(identity, 'getThing', (read, [tenant, name]) => (reads.push(`${tenant}/${name}`), read()));
+ */
+export function interceptStore<M extends 'getThing' | 'listPoliciesAttachedTo'>(
+  store: IdentityStore, method: M, around: (call: () => ReturnType<IdentityStore[M]>, args: Parameters<IdentityStore[M]>) => ReturnType<IdentityStore[M]>,
+): IdentityStore {
+  return new Proxy(store, {
+    get(target, property, receiver) {
+      const value = Reflect.get(target, property, receiver) as unknown;
+      if (typeof value !== 'function') return value;
+      const own = (value as (...args: unknown[]) => unknown).bind(target);
+      if (property !== method) return own;
+      return (...args: Parameters<IdentityStore[M]>) => around(() => own(...args) as ReturnType<IdentityStore[M]>, args);
+    },
+  });
+}
+
+/**
+ * The store with the next call of `method` held after it has read (so it returns the state before
+ * whatever happens meanwhile): `hold()` arms it and resolves once that read is done; `release()` lets it return.
+ *
+ * @example
+ * const held = holdNextRead(store, 'getThing');
+ * const reading = held.hold();
+ * const decision = policies.authorize(event);   // reads the thing, then waits
+ * await reading;                                 // change the store here
+ * held.release();
+ */
+export function holdNextRead<M extends 'getThing' | 'listPoliciesAttachedTo'>(store: IdentityStore, method: M): { identity: IdentityStore; hold(): Promise<void>; release(): void } {
+  let armed: { readonly wasRead: () => void; readonly released: Promise<void> } | undefined;
+  let release: () => void = () => undefined;
+  const identity = interceptStore(store, method, (call) => {
+    const held = armed;
+    armed = undefined;
+    if (held === undefined) return call();
+    const read: Promise<unknown> = call();
+    return read.then(async (result) => {
+      held.wasRead();
+      await held.released;
+      return result;
+    }) as ReturnType<IdentityStore[M]>;
+  });
+  return {
+    identity,
+    hold: () => new Promise<void>((wasRead) => {
+      armed = { wasRead, released: new Promise<void>((resolve) => (release = resolve)) };
+    }),
+    release: () => release(),
+  };
+}

@@ -6,7 +6,7 @@ import type { Principal } from '../../auth/index.js';
 import type { AuthorizeConnectEvent, ConnectionPolicy } from '../../broker/index.js';
 import { silentLogger, type Logger, type PeerInfo } from '../../core/index.js';
 import { MemoryIdentityStore, type IdentityStore } from '../../store/index.js';
-import { opensslCertificate, perThingPolicy, policyText, registerCertificate, thingRecord } from './authorization-fixtures.js';
+import { holdNextRead, opensslCertificate, perThingPolicy, policyText, registerCertificate, thingRecord } from './authorization-fixtures.js';
 import { createPolicyAuthorizer, type PolicyAuthorizer } from './connection-policies.js';
 import { DenialLog } from './denial-log.js';
 
@@ -189,36 +189,15 @@ describe('createPolicyAuthorizer', () => {
     const store = new MemoryIdentityStore();
     await store.createPolicy('acme', 'agent', perThingPolicy, Date.now());
     const principal = await agent(store, 'acme', 'agent-7');
-    let hold: Promise<void> | undefined;
-    let readHeld: () => void = () => undefined;
     // The store itself, with the first attachment read held after it has read (old state).
-    const identity = new Proxy(store, {
-      get(target, property, receiver) {
-        if (property !== 'listPoliciesAttachedTo') {
-          const value = Reflect.get(target, property, receiver) as unknown;
-          return typeof value === 'function' ? (value as (...args: unknown[]) => unknown).bind(target) : value;
-        }
-        return async (...args: Parameters<IdentityStore['listPoliciesAttachedTo']>) => {
-          const result = await target.listPoliciesAttachedTo(...args);
-          if (hold !== undefined) {
-            const held = hold;
-            hold = undefined;
-            readHeld();
-            await held;
-          }
-          return result;
-        };
-      },
-    });
-    let release: () => void = () => undefined;
-    hold = new Promise((resolve) => (release = resolve));
-    const wasRead = new Promise<void>((resolve) => (readHeld = resolve));
-    const policies = authorizer(identity, { intervalMs: 60_000, unattached: 'deny' });
+    const held = holdNextRead(store, 'listPoliciesAttachedTo');
+    const policies = authorizer(held.identity, { intervalMs: 60_000, unattached: 'deny' });
+    const wasRead = held.hold();
     const decision = policies.authorize(connectEvent(principal));
     await wasRead;
     await store.detachPolicy('acme', 'agent', { kind: 'certificate', id: principal.certificateId! });
     await policies.refresh();
-    release();
+    held.release();
     assert.equal((await decision).kind, 'deny', 'the detachment is seen before the connection is bound');
   });
 

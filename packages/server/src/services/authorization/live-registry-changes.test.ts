@@ -9,7 +9,7 @@ import type { Principal } from '../../auth/index.js';
 import type { ConnectionPolicy } from '../../broker/index.js';
 import { silentLogger, type PeerInfo } from '../../core/index.js';
 import { MemoryIdentityStore, type IdentityStore, type ThingRecord } from '../../store/index.js';
-import { opensslCertificate, policyText, registerCertificate, thingRecord } from './authorization-fixtures.js';
+import { holdNextRead, interceptStore, opensslCertificate, policyText, registerCertificate, thingRecord } from './authorization-fixtures.js';
 import { createPolicyAuthorizer, type PolicyAuthorizer, type PolicyAuthorizerOptions } from './connection-policies.js';
 
 const peer: PeerInfo = { transport: 'tls', remoteAddress: '203.0.113.9', remotePort: 50000, localPort: 8883, listener: 'mqtts' };
@@ -73,17 +73,7 @@ async function updateThing(identity: IdentityStore, tenant: string, name: string
 /** The identity store with its `getThing` reads counted. */
 function countingThingReads(store: IdentityStore): { identity: IdentityStore; reads: string[] } {
   const reads: string[] = [];
-  const identity = new Proxy(store, {
-    get(target, property, receiver) {
-      const value = Reflect.get(target, property, receiver) as unknown;
-      if (typeof value !== 'function') return value;
-      if (property !== 'getThing') return (value as (...args: unknown[]) => unknown).bind(target);
-      return (tenant: string, name: string) => {
-        reads.push(`${tenant}/${name}`);
-        return target.getThing(tenant, name);
-      };
-    },
-  });
+  const identity = interceptStore(store, 'getThing', (read, [tenant, name]) => (reads.push(`${tenant}/${name}`), read()));
   return { identity, reads };
 }
 
@@ -220,38 +210,18 @@ describe('live registry changes', () => {
     const store = await registry();
     const principal = await agent(store, 'acme', 'agent-7');
     const other = await agent(store, 'acme', 'agent-8');
-    let hold: Promise<void> | undefined;
-    let readHeld: () => void = () => undefined;
-    // The store itself, with the first thing read held after it has read (old attributes).
-    const identity = new Proxy(store, {
-      get(target, property, receiver) {
-        const value = Reflect.get(target, property, receiver) as unknown;
-        if (typeof value !== 'function') return value;
-        if (property !== 'getThing') return (value as (...args: unknown[]) => unknown).bind(target);
-        return async (tenant: string, name: string) => {
-          const result = await target.getThing(tenant, name);
-          if (hold !== undefined) {
-            const held = hold;
-            hold = undefined;
-            readHeld();
-            await held;
-          }
-          return result;
-        };
-      },
-    });
-    let release: () => void = () => undefined;
-    const policies = authorizer(identity);
+    // The store itself, with a thing read held after it has read (old attributes).
+    const held = holdNextRead(store, 'getThing');
+    const policies = authorizer(held.identity);
     // A live connection keeps the feed read, so the set-up's entries are read here, not with the change.
     await connected(policies, other);
     await policies.refresh();
-    hold = new Promise((resolve) => (release = resolve));
-    const wasRead = new Promise<void>((resolve) => (readHeld = resolve));
+    const wasRead = held.hold();
     const decision = policies.authorize({ principal, clientId: 'agent-7', peer, cleanStart: true });
     await wasRead;
     await updateThing(store, 'acme', 'agent-7', () => ({ attributes: { site: 'paris' } }));
     await policies.refresh();
-    release();
+    held.release();
     const bound = await decision;
     assert.ok(bound.kind === 'allow' && bound.policy !== undefined);
     assert.equal(bound.policy.mayPublish('site/paris/status', false), true, 'the new attribute is seen before the connection is bound');
