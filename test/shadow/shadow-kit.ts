@@ -96,6 +96,9 @@ export class ShadowClient {
       if (target === undefined) early.push(message);
       else target.messages.push(message);
     });
+    // MQTT.js leaves Nagle on: a PUBACK followed at once by the next request would wait for the
+    // server's delayed ACK (40 ms on Linux) at every step of a request/reply loop.
+    (client.stream as { setNoDelay?: (noDelay: boolean) => void }).setNoDelay?.(true);
     target = new ShadowClient(client);
     target.messages.push(...early);
     return target;
