@@ -166,14 +166,17 @@ export class ShadowClient {
 
 function toMessage(topic: string, payload: Buffer, retain: boolean): ShadowMessage {
   const text = payload.toString('utf8');
-  let body: Json = {};
+  return { topic, text, body: jsonObjectOf(text), retain };
+}
+
+/** `text` parsed when it is a JSON object; `{}` otherwise (the test then reads the text). */
+function jsonObjectOf(text: string): Json {
   try {
     const parsed: unknown = JSON.parse(text);
-    if (parsed !== null && typeof parsed === 'object' && !Array.isArray(parsed)) body = parsed as Json;
+    return parsed !== null && typeof parsed === 'object' && !Array.isArray(parsed) ? (parsed as Json) : {};
   } catch {
-    // Not JSON: the test reads `text`.
+    return {};
   }
-  return { topic, text, body, retain };
 }
 
 function clientTokenOf(payload: string | Buffer): string | undefined {
@@ -215,14 +218,7 @@ export function httpRequestRaw(url: string, options: { method?: string; body?: s
       res.on('error', reject);
       res.on('end', () => {
         const text = Buffer.concat(chunks).toString('utf8');
-        let body: Json = {};
-        try {
-          const parsed: unknown = text.length === 0 ? {} : JSON.parse(text);
-          if (parsed !== null && typeof parsed === 'object' && !Array.isArray(parsed)) body = parsed as Json;
-        } catch {
-          // Not JSON: the test reads `text`.
-        }
-        resolve({ status: res.statusCode ?? 0, headers: res.headers, text, body });
+        resolve({ status: res.statusCode ?? 0, headers: res.headers, text, body: jsonObjectOf(text) });
       });
     });
     req.on('error', reject);
