@@ -4,11 +4,11 @@
  * storm of thousands costs a handful of transactions.
  */
 import type { Insertable, Kysely, Selectable } from 'kysely';
-import { GatehouseError } from '../../core/index.js';
 import {
   checkConnectivityList, checkConnectivityRecord, connectivityKey, mergeConnectivity, type ConnectivityRecord, type ConnectivityStoreBackend,
 } from '../connectivity-ports.js';
-import { openSqlStore, reasonOf } from './open-sql-store.js';
+import { openSqlStore } from './open-sql-store.js';
+import { assertStoreOpen, runStoreQuery } from './run-store-query.js';
 import { toNumber } from './row-codec.js';
 import type { BigIntColumn, SqlDialectName } from './schema.js';
 
@@ -67,7 +67,7 @@ export class SqlConnectivityStore implements ConnectivityStoreBackend {
   }
 
   async open(): Promise<void> {
-    this.#assertOpen();
+    assertStoreOpen(this.#closed);
     await openSqlStore(this.#db as Kysely<unknown>, { dialect: this.#options.dialect, schema: this.#options.schema, what: 'connectivity store' });
   }
 
@@ -80,7 +80,7 @@ export class SqlConnectivityStore implements ConnectivityStoreBackend {
 
   setConnectivity(record: ConnectivityRecord): Promise<void> {
     try {
-      this.#assertOpen();
+      assertStoreOpen(this.#closed);
       checkConnectivityRecord(record);
     } catch (error) {
       return Promise.reject(error);
@@ -170,17 +170,8 @@ export class SqlConnectivityStore implements ConnectivityStoreBackend {
   }
 
   async #query<T>(action: string, body: (db: Kysely<ConnectivityDatabase>) => Promise<T>): Promise<T> {
-    this.#assertOpen();
-    try {
-      return await body(this.#db);
-    } catch (error) {
-      if (error instanceof GatehouseError || error instanceof TypeError || error instanceof RangeError) throw error;
-      throw new GatehouseError('STORE_UNAVAILABLE', { reason: `cannot ${action}: ${reasonOf(error)}` }, { cause: error });
-    }
-  }
-
-  #assertOpen(): void {
-    if (this.#closed) throw new GatehouseError('STORE_UNAVAILABLE', { reason: 'the store is closed' });
+    assertStoreOpen(this.#closed);
+    return runStoreQuery(action, () => body(this.#db));
   }
 }
 

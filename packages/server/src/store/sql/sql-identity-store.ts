@@ -27,7 +27,7 @@ import {
   type TokenConsumption,
 } from '../identity-ports.js';
 import { caFromRow, certificateFromRow, templateFromRow, type IdentityDatabase } from './identity-rows.js';
-import { auditCursorId, type AuditEntry, type AuditPage, type AuditQuery, type NewAuditEntry } from '../audit-ports.js';
+import { type AuditEntry, type AuditPage, type AuditQuery, type NewAuditEntry } from '../audit-ports.js';
 import { registryChange, type AttachedPolicy, type CreatePolicyVersionOptions, type PolicyChange, type PolicyChangesOptions, type PolicyVersionRecord } from '../policy-ports.js';
 import type { TenantPage, TenantRecord } from '../tenant-ports.js';
 import type { ThingGroupRecord } from '../thing-group-ports.js';
@@ -37,7 +37,8 @@ import { SqlRegistryVerbs } from './sql-registry-verbs.js';
 import * as tenants from './tenant-audit-queries.js';
 import * as thingGroups from './thing-group-queries.js';
 import { compareText, toNumber, toOptionalNumber } from './row-codec.js';
-import { openSqlStore, reasonOf } from './open-sql-store.js';
+import { openSqlStore } from './open-sql-store.js';
+import { assertStoreOpen, runStoreQuery } from './run-store-query.js';
 import type { SqlDialectName } from './schema.js';
 
 export interface SqlIdentityStoreOptions {
@@ -74,7 +75,7 @@ export class SqlIdentityStore extends SqlRegistryVerbs implements IdentityStoreB
   }
 
   async open(): Promise<void> {
-    this.#assertOpen();
+    assertStoreOpen(this.#closed);
     await openSqlStore(this.#db as Kysely<unknown>, { dialect: this.#options.dialect, schema: this.#options.schema, what: 'identity store' });
   }
 
@@ -425,8 +426,6 @@ export class SqlIdentityStore extends SqlRegistryVerbs implements IdentityStoreB
 
   async listAudit(query: AuditQuery): Promise<AuditPage> {
     checkPageLimit(query.limit, 'audit entries');
-    // Checked here: #query would report a RangeError as the store being unavailable.
-    if (query.cursor !== undefined) auditCursorId(query.cursor);
     return this.#query('list the audit log', (db) => tenants.listAudit(db, query));
   }
 
@@ -447,7 +446,7 @@ export class SqlIdentityStore extends SqlRegistryVerbs implements IdentityStoreB
   }
 
   async transaction<T>(fn: (tx: IdentityStore) => Promise<T>): Promise<T> {
-    this.#assertOpen();
+    assertStoreOpen(this.#closed);
     if (this.#inTransaction) return fn(this);
     return this.#db.transaction().execute((trx) => fn(new SqlIdentityStore({ ...this.#options, db: trx }, true)));
   }
@@ -457,23 +456,13 @@ export class SqlIdentityStore extends SqlRegistryVerbs implements IdentityStoreB
     return atomic ? this.#atomically(action, (db) => body(db, dialect)) : this.#query(action, (db) => body(db, dialect));
   }
 
-  /** Runs one verb; driver failures become STORE_UNAVAILABLE naming the action, GatehouseErrors pass through. */
   async #query<T>(action: string, body: (db: Kysely<IdentityDatabase>) => Promise<T>): Promise<T> {
-    this.#assertOpen();
-    try {
-      return await body(this.#db);
-    } catch (error) {
-      if (error instanceof GatehouseError || error instanceof TypeError) throw error;
-      throw new GatehouseError('STORE_UNAVAILABLE', { reason: `cannot ${action}: ${reasonOf(error)}` }, { cause: error });
-    }
+    assertStoreOpen(this.#closed);
+    return runStoreQuery(action, () => body(this.#db));
   }
 
   /** Like #query, for a verb of several statements: in a transaction of its own unless already in one. */
   #atomically<T>(action: string, body: (db: Kysely<IdentityDatabase>) => Promise<T>): Promise<T> {
     return this.#query(action, (db) => (this.#inTransaction ? body(db) : db.transaction().execute(body)));
-  }
-
-  #assertOpen(): void {
-    if (this.#closed) throw new GatehouseError('STORE_UNAVAILABLE', { reason: 'the store is closed' });
   }
 }

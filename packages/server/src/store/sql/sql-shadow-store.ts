@@ -4,10 +4,10 @@
  * atomically per row across connections, processes and nodes.
  */
 import type { Kysely, Selectable } from 'kysely';
-import { GatehouseError } from '../../core/index.js';
 import { checkPageLimit } from '../identity-ports.js';
 import { checkPurgeTime, checkShadowRecord, type ShadowNamePage, type ShadowRecord, type ShadowStoreBackend } from '../shadow-ports.js';
-import { openSqlStore, reasonOf } from './open-sql-store.js';
+import { openSqlStore } from './open-sql-store.js';
+import { assertStoreOpen, runStoreQuery } from './run-store-query.js';
 import { toNumber, toOptionalNumber } from './row-codec.js';
 import type { BigIntColumn, NullableBigIntColumn, SqlDialectName } from './schema.js';
 
@@ -55,7 +55,7 @@ export class SqlShadowStore implements ShadowStoreBackend {
   }
 
   async open(): Promise<void> {
-    this.#assertOpen();
+    assertStoreOpen(this.#closed);
     await openSqlStore(this.#db as Kysely<unknown>, { dialect: this.#options.dialect, schema: this.#options.schema, what: 'shadow store' });
   }
 
@@ -121,17 +121,8 @@ export class SqlShadowStore implements ShadowStoreBackend {
   }
 
   async #query<T>(action: string, body: (db: Kysely<ShadowDatabase>) => Promise<T>): Promise<T> {
-    this.#assertOpen();
-    try {
-      return await body(this.#db);
-    } catch (error) {
-      if (error instanceof GatehouseError || error instanceof TypeError || error instanceof RangeError) throw error;
-      throw new GatehouseError('STORE_UNAVAILABLE', { reason: `cannot ${action}: ${reasonOf(error)}` }, { cause: error });
-    }
-  }
-
-  #assertOpen(): void {
-    if (this.#closed) throw new GatehouseError('STORE_UNAVAILABLE', { reason: 'the store is closed' });
+    assertStoreOpen(this.#closed);
+    return runStoreQuery(action, () => body(this.#db));
   }
 }
 

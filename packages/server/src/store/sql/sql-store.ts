@@ -4,6 +4,7 @@ import { GatehouseError } from '../../core/index.js';
 import type { BrokerStore, LoadedSession, OutgoingMessage, PendingWill, RetainedMessage, StoredSubscription, StoreOp } from '../ports.js';
 import { compareText, messageFromRow, toNumber, toOptionalNumber, toOutgoingState, toQos, toZeroToTwo } from './row-codec.js';
 import { openSqlStore, reasonOf } from './open-sql-store.js';
+import { assertStoreOpen } from './run-store-query.js';
 import type { BrokerDatabase, SqlDialectName } from './schema.js';
 import { writeOps } from './write-ops.js';
 
@@ -43,18 +44,18 @@ export class SqlBrokerStore implements BrokerStore {
   }
 
   async open(): Promise<void> {
-    this.#assertOpen();
+    assertStoreOpen(this.#closed);
     await openSqlStore(this.#db as Kysely<unknown>, { dialect: this.#dialect, schema: this.#schema, what: 'store' });
   }
 
   async apply(ops: readonly StoreOp[]): Promise<void> {
-    this.#assertOpen();
+    assertStoreOpen(this.#closed);
     if (ops.length === 0) return;
     await this.#db.transaction().execute((trx) => writeOps(trx, ops, { maxParameters: this.#maxParameters }));
   }
 
   async loadSessions(): Promise<LoadedSession[]> {
-    this.#assertOpen();
+    assertStoreOpen(this.#closed);
     // One snapshot for all four reads, so a batch committed by another node in between cannot show
     // half a session (SQLite transactions are snapshots already; PostgreSQL needs REPEATABLE READ).
     const begin = this.#dialect === 'postgres' ? this.#db.transaction().setIsolationLevel('repeatable read') : this.#db.transaction();
@@ -103,7 +104,7 @@ export class SqlBrokerStore implements BrokerStore {
   }
 
   async loadRetained(): Promise<RetainedMessage[]> {
-    this.#assertOpen();
+    assertStoreOpen(this.#closed);
     const rows = await this.#db.selectFrom('retained').selectAll().execute();
     return rows
       .map((row) => ({ ...messageFromRow(row), storedAt: toNumber(row.stored_at) }))
@@ -111,7 +112,7 @@ export class SqlBrokerStore implements BrokerStore {
   }
 
   async loadWills(): Promise<PendingWill[]> {
-    this.#assertOpen();
+    assertStoreOpen(this.#closed);
     const rows = await this.#db.selectFrom('wills').selectAll().execute();
     return rows
       .map((row) => ({ clientId: row.client_id, message: messageFromRow(row), publishAt: toNumber(row.publish_at) }))
@@ -119,7 +120,7 @@ export class SqlBrokerStore implements BrokerStore {
   }
 
   async ping(): Promise<void> {
-    this.#assertOpen();
+    assertStoreOpen(this.#closed);
     try {
       await sql`SELECT 1`.execute(this.#db);
     } catch (error) {
@@ -131,10 +132,6 @@ export class SqlBrokerStore implements BrokerStore {
     if (this.#closed) return;
     this.#closed = true;
     await this.#db.destroy();
-  }
-
-  #assertOpen(): void {
-    if (this.#closed) throw new GatehouseError('STORE_UNAVAILABLE', { reason: 'the store is closed' });
   }
 }
 
