@@ -9,4 +9,5 @@ export {
 } from './mqtt-kit.ts';
 export { connectClient, subackCodes } from './connect-client.ts';
 export { sleep, waitFor } from './wait.ts';
+export { httpRequest, type HttpTextAnswer, type HttpRequestOptions } from './http-request.ts';
 export { missingTools } from './system-tools.ts';

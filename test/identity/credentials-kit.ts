@@ -1,58 +1,27 @@
 /** Helpers for the credentials-provider tests: the mTLS credentials request and role aliases over the admin API. */
-import type { IncomingHttpHeaders } from 'node:http';
-import { request as httpsRequest } from 'node:https';
 import type { TestGatehouse } from '../helpers/index.ts';
-import { requestJson, type OnboardedDevice } from './onboarding-kit.ts';
-
-export interface CredentialsAnswer {
-  readonly status: number;
-  readonly headers: IncomingHttpHeaders;
-  /** The body exactly as sent, to check field order and shape. */
-  readonly text: string;
-  readonly body: Record<string, unknown>;
-}
+import { requestJson, type JsonAnswer, type OnboardedDevice } from './onboarding-kit.ts';
 
 /**
  * `GET /role-aliases/{alias}/credentials` on the WSS port as an agent sends it: over TLS with its
  * client certificate (none when `device` is undefined) and `x-amzn-iot-thingname` unless `thingName` is null.
  */
-export async function fetchCredentials(
+export function fetchCredentials(
   gh: TestGatehouse,
   device: Pick<OnboardedDevice, 'certificatePem' | 'keyPem' | 'thing'> | undefined,
   alias: string,
   options: { thingName?: string | null; host?: string; port?: number } = {},
-): Promise<CredentialsAnswer> {
+): Promise<JsonAnswer> {
   const thingName = options.thingName === undefined ? device?.thing : options.thingName;
-  return new Promise((resolve, reject) => {
-    const req = httpsRequest({
-      host: options.host ?? '127.0.0.1',
-      port: options.port ?? gh.ports.wss,
-      path: `/role-aliases/${alias}/credentials`,
-      method: 'GET',
-      ca: gh.caPem,
-      ...(device === undefined ? {} : { cert: device.certificatePem, key: device.keyPem }),
-      headers: thingName === null || thingName === undefined ? {} : { 'x-amzn-iot-thingname': thingName },
-      agent: false,
-    }, (res) => {
-      const chunks: Buffer[] = [];
-      res.on('data', (chunk: Buffer) => chunks.push(chunk));
-      res.on('error', reject);
-      res.on('end', () => {
-        const text = Buffer.concat(chunks).toString('utf8');
-        try {
-          resolve({ status: res.statusCode ?? 0, headers: res.headers, text, body: JSON.parse(text) as Record<string, unknown> });
-        } catch {
-          reject(new Error(`credentials endpoint answered ${res.statusCode} with non-JSON: ${text.slice(0, 200)}`));
-        }
-      });
-    });
-    req.on('error', reject);
-    req.end();
+  return requestJson(`https://${options.host ?? '127.0.0.1'}:${options.port ?? gh.ports.wss}/role-aliases/${alias}/credentials`, {
+    ca: gh.caPem,
+    ...(device === undefined ? {} : { cert: device.certificatePem, key: device.keyPem }),
+    headers: thingName === null || thingName === undefined ? {} : { 'x-amzn-iot-thingname': thingName },
   });
 }
 
 /** The `credentials` object of a 200 answer, or a failed assertion naming what came instead. */
-export function credentialsOf(answer: CredentialsAnswer): { accessKeyId: string; secretAccessKey: string; sessionToken: string; expiration: string } {
+export function credentialsOf(answer: JsonAnswer): { accessKeyId: string; secretAccessKey: string; sessionToken: string; expiration: string } {
   if (answer.status !== 200) throw new Error(`expected credentials, got ${answer.status} ${answer.text}`);
   return answer.body['credentials'] as { accessKeyId: string; secretAccessKey: string; sessionToken: string; expiration: string };
 }

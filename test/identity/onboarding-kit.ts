@@ -1,8 +1,7 @@
 /** Helpers for the onboarding tests: an agent's key and CSR made with WebCrypto, and JSON over HTTP(S). */
 import { webcrypto } from 'node:crypto';
-import { request as httpRequest } from 'node:http';
-import { request as httpsRequest } from 'node:https';
 import * as x509 from '@peculiar/x509';
+import { httpRequest, type HttpRequestOptions, type HttpTextAnswer } from '../helpers/index.ts';
 
 x509.cryptoProvider.set(webcrypto as unknown as Parameters<typeof x509.cryptoProvider.set>[0]);
 type CryptoKeyPair = webcrypto.CryptoKeyPair;
@@ -43,41 +42,23 @@ function pem(label: string, der: Buffer): string {
   return `-----BEGIN ${label}-----\n${lines.join('\n')}\n-----END ${label}-----\n`;
 }
 
-export interface JsonAnswer {
-  readonly status: number;
+export interface JsonAnswer extends HttpTextAnswer {
+  /** The body parsed; `{}` when empty. */
   readonly body: Record<string, unknown>;
 }
 
 /**
- * One JSON request with node:http(s), trusting `ca` for https. (fetch cannot be given a CA without
- * undici's Agent, which is not a dependency.)
+ * One JSON request (`body` JSON-encoded), trusting `ca` for https and presenting `cert` and `key` when
+ * given. A body that is not JSON fails the request, naming what came instead.
  */
-export async function requestJson(url: string, options: { method?: string; body?: unknown; headers?: Record<string, string>; ca?: string } = {}): Promise<JsonAnswer> {
-  const target = new URL(url);
-  const payload = options.body === undefined ? undefined : Buffer.from(JSON.stringify(options.body));
-  const send = target.protocol === 'https:' ? httpsRequest : httpRequest;
-  return new Promise<JsonAnswer>((resolve, reject) => {
-    const req = send(target, {
-      method: options.method ?? (payload === undefined ? 'GET' : 'POST'),
-      headers: { ...(payload === undefined ? {} : { 'content-type': 'application/json', 'content-length': String(payload.length) }), ...options.headers },
-      ...(options.ca === undefined ? {} : { ca: options.ca }),
-      agent: false,
-    }, (res) => {
-      const chunks: Buffer[] = [];
-      res.on('data', (chunk: Buffer) => chunks.push(chunk));
-      res.on('end', () => {
-        const text = Buffer.concat(chunks).toString('utf8');
-        try {
-          resolve({ status: res.statusCode ?? 0, body: text.length === 0 ? {} : (JSON.parse(text) as Record<string, unknown>) });
-        } catch {
-          reject(new Error(`${url} answered ${res.statusCode} with non-JSON: ${text.slice(0, 200)}`));
-        }
-      });
-      res.on('error', reject);
-    });
-    req.on('error', reject);
-    req.end(payload);
-  });
+export async function requestJson(url: string, options: Omit<HttpRequestOptions, 'body'> & { body?: unknown } = {}): Promise<JsonAnswer> {
+  const { body, ...rest } = options;
+  const answer = await httpRequest(url, body === undefined ? rest : { ...rest, body: JSON.stringify(body) });
+  try {
+    return { ...answer, body: answer.text.length === 0 ? {} : (JSON.parse(answer.text) as Record<string, unknown>) };
+  } catch {
+    throw new Error(`${url} answered ${answer.status} with non-JSON: ${answer.text.slice(0, 200)}`);
+  }
 }
 
 /** A device onboarded through the real flow: its certificate, its key (which never left it) and the certificate's id. */

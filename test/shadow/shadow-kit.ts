@@ -5,14 +5,14 @@
  */
 import { generateKeyPairSync } from 'node:crypto';
 import { writeFile } from 'node:fs/promises';
-import { request as httpRequest } from 'node:http';
-import { request as httpsRequest } from 'node:https';
 import { join } from 'node:path';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { SignJWT, importPKCS8 } from 'jose';
 import type { IClientOptions, MqttClient } from 'mqtt';
-import { connectClient, startGatehouse, type StartGatehouseOptions, type TestGatehouse } from '../helpers/index.ts';
+import {
+  connectClient, httpRequest, startGatehouse, type HttpRequestOptions, type HttpTextAnswer, type StartGatehouseOptions, type TestGatehouse,
+} from '../helpers/index.ts';
 import { onboardDevice, type OnboardedDevice } from '../identity/onboarding-kit.ts';
 
 export type { OnboardedDevice };
@@ -189,10 +189,7 @@ function clientTokenOf(payload: string | Buffer): string | undefined {
   }
 }
 
-export interface HttpAnswer {
-  readonly status: number;
-  readonly headers: Record<string, string | string[] | undefined>;
-  readonly text: string;
+export interface HttpAnswer extends HttpTextAnswer {
   /** The body parsed as JSON; `{}` when empty or not JSON. */
   readonly body: Json;
 }
@@ -201,29 +198,10 @@ export interface HttpAnswer {
  * One HTTP(S) request with the body sent as given (a string goes out byte for byte, so tests can send
  * bad JSON; an object is JSON-encoded), optionally with a client certificate.
  */
-export function httpRequestRaw(url: string, options: { method?: string; body?: string | Json; headers?: Record<string, string>; ca?: string; cert?: string; key?: string } = {}): Promise<HttpAnswer> {
-  const target = new URL(url);
-  const payload = options.body === undefined ? undefined : Buffer.from(typeof options.body === 'string' ? options.body : JSON.stringify(options.body));
-  const send = target.protocol === 'https:' ? httpsRequest : httpRequest;
-  return new Promise((resolve, reject) => {
-    const req = send(target, {
-      method: options.method ?? (payload === undefined ? 'GET' : 'POST'),
-      headers: { ...(payload === undefined ? {} : { 'content-type': 'application/json', 'content-length': String(payload.length) }), ...options.headers },
-      ...(options.ca === undefined ? {} : { ca: options.ca }),
-      ...(options.cert === undefined ? {} : { cert: options.cert, key: options.key }),
-      agent: false,
-    }, (res) => {
-      const chunks: Buffer[] = [];
-      res.on('data', (chunk: Buffer) => chunks.push(chunk));
-      res.on('error', reject);
-      res.on('end', () => {
-        const text = Buffer.concat(chunks).toString('utf8');
-        resolve({ status: res.statusCode ?? 0, headers: res.headers, text, body: jsonObjectOf(text) });
-      });
-    });
-    req.on('error', reject);
-    req.end(payload);
-  });
+export async function httpRequestRaw(url: string, options: Omit<HttpRequestOptions, 'body'> & { body?: string | Json } = {}): Promise<HttpAnswer> {
+  const { body, ...rest } = options;
+  const answer = await httpRequest(url, body === undefined ? rest : { ...rest, body: typeof body === 'string' ? body : JSON.stringify(body) });
+  return { ...answer, body: jsonObjectOf(answer.text) };
 }
 
 /**
