@@ -2,6 +2,8 @@
 import {
   MemoryConnectivityStore, MemoryIdentityStore, MemoryShadowStore, MemoryStore, type BrokerStore, type ConnectivityStoreBackend, type IdentityStoreBackend, type ShadowStoreBackend,
 } from '../store/index.js';
+import type * as postgres from '../store/postgres/index.js';
+import type * as sqlite from '../store/sqlite/index.js';
 import type { GatehouseConfig } from './config.js';
 
 /**
@@ -12,24 +14,8 @@ import type { GatehouseConfig } from './config.js';
  * const store = await createStore({ kind: 'sqlite', path: '/var/lib/gatehouse/gatehouse.db' });
  * await store.open();
  */
-export async function createStore(config: GatehouseConfig['store']): Promise<BrokerStore> {
-  switch (config.kind) {
-    case 'memory':
-      return new MemoryStore();
-    case 'sqlite': {
-      const { createSqliteStore } = await import('../store/sqlite/index.js');
-      return createSqliteStore({ path: config.path });
-    }
-    case 'postgres': {
-      const { createPostgresStore } = await import('../store/postgres/index.js');
-      // config.ts guarantees a url for postgres.
-      return createPostgresStore({ url: config.url ?? '', ...(config.schema === undefined ? {} : { schema: config.schema }) });
-    }
-    default: {
-      const never: never = config.kind;
-      throw new TypeError(`Unknown store kind ${String(never)}`);
-    }
-  }
+export function createStore(config: GatehouseConfig['store']): Promise<BrokerStore> {
+  return buildStore(config, { memory: () => new MemoryStore(), sqlite: (m) => m.createSqliteStore, postgres: (m) => m.createPostgresStore });
 }
 
 /**
@@ -40,23 +26,8 @@ export async function createStore(config: GatehouseConfig['store']): Promise<Bro
  * const identity = await createIdentityStore(config.store);
  * await identity.open();
  */
-export async function createIdentityStore(config: GatehouseConfig['store']): Promise<IdentityStoreBackend> {
-  switch (config.kind) {
-    case 'memory':
-      return new MemoryIdentityStore();
-    case 'sqlite': {
-      const { createSqliteIdentityStore } = await import('../store/sqlite/index.js');
-      return createSqliteIdentityStore({ path: config.path });
-    }
-    case 'postgres': {
-      const { createPostgresIdentityStore } = await import('../store/postgres/index.js');
-      return createPostgresIdentityStore({ url: config.url ?? '', ...(config.schema === undefined ? {} : { schema: config.schema }) });
-    }
-    default: {
-      const never: never = config.kind;
-      throw new TypeError(`Unknown store kind ${String(never)}`);
-    }
-  }
+export function createIdentityStore(config: GatehouseConfig['store']): Promise<IdentityStoreBackend> {
+  return buildStore(config, { memory: () => new MemoryIdentityStore(), sqlite: (m) => m.createSqliteIdentityStore, postgres: (m) => m.createPostgresIdentityStore });
 }
 
 /**
@@ -67,23 +38,8 @@ export async function createIdentityStore(config: GatehouseConfig['store']): Pro
  * const shadows = await createShadowStore(config.store);
  * await shadows.open();
  */
-export async function createShadowStore(config: GatehouseConfig['store']): Promise<ShadowStoreBackend> {
-  switch (config.kind) {
-    case 'memory':
-      return new MemoryShadowStore();
-    case 'sqlite': {
-      const { createSqliteShadowStore } = await import('../store/sqlite/index.js');
-      return createSqliteShadowStore({ path: config.path });
-    }
-    case 'postgres': {
-      const { createPostgresShadowStore } = await import('../store/postgres/index.js');
-      return createPostgresShadowStore({ url: config.url ?? '', ...(config.schema === undefined ? {} : { schema: config.schema }) });
-    }
-    default: {
-      const never: never = config.kind;
-      throw new TypeError(`Unknown store kind ${String(never)}`);
-    }
-  }
+export function createShadowStore(config: GatehouseConfig['store']): Promise<ShadowStoreBackend> {
+  return buildStore(config, { memory: () => new MemoryShadowStore(), sqlite: (m) => m.createSqliteShadowStore, postgres: (m) => m.createPostgresShadowStore });
 }
 
 /**
@@ -94,18 +50,30 @@ export async function createShadowStore(config: GatehouseConfig['store']): Promi
  * const connectivity = await createConnectivityStore(config.store);
  * await connectivity.open();
  */
-export async function createConnectivityStore(config: GatehouseConfig['store']): Promise<ConnectivityStoreBackend> {
+export function createConnectivityStore(config: GatehouseConfig['store']): Promise<ConnectivityStoreBackend> {
+  return buildStore(config, {
+    memory: () => new MemoryConnectivityStore(),
+    sqlite: (m) => m.createSqliteConnectivityStore,
+    postgres: (m) => m.createPostgresConnectivityStore,
+  });
+}
+
+/** One store's factory on each backend, each SQL one picked from its module once that is loaded. */
+interface StoreFactories<T> {
+  readonly memory: () => T;
+  readonly sqlite: (module: typeof sqlite) => (options: sqlite.SqliteStoreOptions) => T;
+  readonly postgres: (module: typeof postgres) => (options: postgres.PostgresStoreOptions) => T;
+}
+
+async function buildStore<T>(config: GatehouseConfig['store'], factories: StoreFactories<T>): Promise<T> {
   switch (config.kind) {
     case 'memory':
-      return new MemoryConnectivityStore();
-    case 'sqlite': {
-      const { createSqliteConnectivityStore } = await import('../store/sqlite/index.js');
-      return createSqliteConnectivityStore({ path: config.path });
-    }
-    case 'postgres': {
-      const { createPostgresConnectivityStore } = await import('../store/postgres/index.js');
-      return createPostgresConnectivityStore({ url: config.url ?? '', ...(config.schema === undefined ? {} : { schema: config.schema }) });
-    }
+      return factories.memory();
+    case 'sqlite':
+      return factories.sqlite(await import('../store/sqlite/index.js'))({ path: config.path });
+    case 'postgres':
+      // config.ts guarantees a url for postgres.
+      return factories.postgres(await import('../store/postgres/index.js'))({ url: config.url ?? '', ...(config.schema === undefined ? {} : { schema: config.schema }) });
     default: {
       const never: never = config.kind;
       throw new TypeError(`Unknown store kind ${String(never)}`);
