@@ -108,4 +108,28 @@ describe('registry API: types, billing groups, group membership', () => {
     assert.deepEqual(stale.body, { code: 'VERSION_CONFLICT', message: 'Cannot update thing group "sites": expected version 1, but the current version is 3; read it again' });
     assert.equal((await harness.json('PUT', `${tenant}/thing-groups/fresh`, { expectedVersion: 1 })).status, 404, 'expectedVersion names a group that exists');
   });
+  test('the name lists page by ?limit= and ?cursor= (thing types, billing groups and the things of a billing group or thing group)', async () => {
+    const paging = '/v1/tenants/paging';
+    await harness.json('POST', '/v1/tenants', { id: 'paging' });
+    await harness.json('PUT', `${paging}/thing-groups/site`);
+    await harness.json('POST', `${paging}/billing-groups/bill`, {});
+    for (const n of [1, 2, 3]) {
+      await harness.json('POST', `${paging}/thing-types/type-${n}`, {});
+      await harness.json('POST', `${paging}/billing-groups/group-${n}`, {});
+      await harness.json('POST', `${paging}/things/agent-${n}`, {});
+      await harness.json('PUT', `${paging}/thing-groups/site/things/agent-${n}`);
+      await harness.json('PUT', `${paging}/billing-groups/bill/things/agent-${n}`);
+    }
+    const pages = async (path: string, key: string): Promise<string[][]> => {
+      const first = await harness.json('GET', `${path}?limit=2`);
+      const cursor = String(first.body['nextCursor']);
+      const second = await harness.json('GET', `${path}?limit=2&cursor=${encodeURIComponent(cursor)}`);
+      assert.equal('nextCursor' in second.body, false, `${path}: the last page says so`);
+      return [first, second].map((page) => (page.body['items'] as Array<Record<string, string>>).map((item) => String(item[key])));
+    };
+    assert.deepEqual(await pages(`${paging}/thing-types`, 'thingTypeName'), [['type-1', 'type-2'], ['type-3']]);
+    assert.deepEqual(await pages(`${paging}/billing-groups`, 'billingGroupName'), [['bill', 'group-1'], ['group-2', 'group-3']]);
+    assert.deepEqual(await pages(`${paging}/billing-groups/bill/things`, 'thingName'), [['agent-1', 'agent-2'], ['agent-3']]);
+    assert.deepEqual(await pages(`${paging}/thing-groups/site/things`, 'thingName'), [['agent-1', 'agent-2'], ['agent-3']]);
+  });
 });

@@ -50,6 +50,11 @@ export function billingGroupJson(group: BillingGroupRecord): unknown {
   };
 }
 
+/** The store's page for a validated `?limit=&cursor=`: 100 items when the query names no limit. */
+export function pageQuery(query: { readonly limit?: number | undefined; readonly cursor?: string | undefined }): { limit: number; cursor?: string } {
+  return { limit: query.limit ?? 100, ...(query.cursor === undefined ? {} : { cursor: query.cursor }) };
+}
+
 /** `{items, nextCursor?}` with each item shown by `json`. */
 export function pageJson<T>(page: { readonly items: readonly T[]; readonly nextCursor?: string }, json: (item: T) => unknown): unknown {
   return { items: page.items.map(json), ...(page.nextCursor === undefined ? {} : { nextCursor: page.nextCursor }) };

@@ -11,7 +11,7 @@ import { GatehouseError } from '../../core/index.js';
 import type { BillingGroupRecord } from '../../store/index.js';
 import { recordAudit } from '../identity/audit-trail.js';
 import type { IdentityServices } from '../identity/identity-services.js';
-import { billingGroupJson, pageJson, registryContext, thingJson } from '../identity/registry-json.js';
+import { billingGroupJson, pageJson, pageQuery, registryContext, thingJson } from '../identity/registry-json.js';
 import {
   BillingGroupJson, CreateBillingGroupBody, ExpectedVersionQuery, GroupThingParams, PageQuery, TenantNameParams, ThingJson, UpdateBillingGroupBody,
 } from '../identity/registry-schemas.js';
@@ -37,8 +37,7 @@ export function registerBillingGroupRoutes(app: FastifyInstance, services: Ident
   app.get<{ Params: TenantParams; Querystring: PageQuery }>(base, {
     schema: { tags: ['registry'], summary: "List a tenant's billing groups by name", params: TenantParams, querystring: PageQuery, response: { 200: Page(BillingGroupJson), ...commonErrors } },
   }, async (request) => {
-    const { limit, cursor } = request.query;
-    return pageJson(await services.store.listBillingGroups(request.params.tenant, { limit: limit ?? 100, ...(cursor === undefined ? {} : { cursor }) }), billingGroupJson);
+    return pageJson(await services.store.listBillingGroups(request.params.tenant, pageQuery(request.query)), billingGroupJson);
   });
 
   app.post<{ Params: TenantNameParams; Body: CreateBillingGroupBody }>(`${base}/:name`, {
@@ -119,8 +118,7 @@ export function registerBillingGroupRoutes(app: FastifyInstance, services: Ident
   }, async (request) => {
     const { tenant, name } = request.params;
     await foundGroup(services, tenant, name);
-    const { limit, cursor } = request.query;
-    return pageJson(await services.store.listThings(tenant, { limit: limit ?? 100, ...(cursor === undefined ? {} : { cursor }), billingGroup: name }), thingJson);
+    return pageJson(await services.store.listThings(tenant, { ...pageQuery(request.query), billingGroup: name }), thingJson);
   });
 
   app.put<{ Params: GroupThingParams }>(`${base}/:name/things/:thing`, {

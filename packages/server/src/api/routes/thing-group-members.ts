@@ -9,7 +9,7 @@ import { GatehouseError } from '../../core/index.js';
 import { addThingToThingGroup, removeThingFromThingGroup } from '../../services/index.js';
 import { recordAudit } from '../identity/audit-trail.js';
 import type { IdentityServices } from '../identity/identity-services.js';
-import { pageJson, registryContext, thingJson } from '../identity/registry-json.js';
+import { pageJson, pageQuery, registryContext, thingJson } from '../identity/registry-json.js';
 import { GroupThingParams, MemberListQuery, TenantNameParams, ThingJson } from '../identity/registry-schemas.js';
 import { commonErrors, ErrorBody, Page } from '../schemas.js';
 
@@ -34,8 +34,7 @@ export function registerThingGroupMemberRoutes(app: FastifyInstance, services: I
   }, async (request) => {
     const { tenant, name } = request.params;
     if ((await services.store.getThingGroup(tenant, name)) === undefined) throw new GatehouseError('NOT_FOUND', { what: 'Thing group', id: name });
-    const { limit, cursor, recursive } = request.query;
-    const page = await services.store.listThings(tenant, { limit: limit ?? 100, ...(cursor === undefined ? {} : { cursor }), thingGroup: name, recursive: recursive === true });
+    const page = await services.store.listThings(tenant, { ...pageQuery(request.query), thingGroup: name, recursive: request.query.recursive === true });
     return pageJson(page, thingJson);
   });
 

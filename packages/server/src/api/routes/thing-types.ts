@@ -10,7 +10,7 @@ import { GatehouseError } from '../../core/index.js';
 import type { ThingTypeRecord } from '../../store/index.js';
 import { recordAudit } from '../identity/audit-trail.js';
 import type { IdentityServices } from '../identity/identity-services.js';
-import { pageJson, registryContext, thingTypeJson } from '../identity/registry-json.js';
+import { pageJson, pageQuery, registryContext, thingTypeJson } from '../identity/registry-json.js';
 import { CreateThingTypeBody, DeprecateThingTypeBody, PageQuery, TenantNameParams, ThingTypeJson } from '../identity/registry-schemas.js';
 import { TenantParams } from '../identity/role-alias-schemas.js';
 import { commonErrors, ErrorBody, Page } from '../schemas.js';
@@ -31,8 +31,7 @@ export function registerThingTypeRoutes(app: FastifyInstance, services: Identity
   app.get<{ Params: TenantParams; Querystring: PageQuery }>(base, {
     schema: { tags: ['registry'], summary: "List a tenant's thing types by name", params: TenantParams, querystring: PageQuery, response: { 200: Page(ThingTypeJson), ...commonErrors } },
   }, async (request) => {
-    const { limit, cursor } = request.query;
-    return pageJson(await services.store.listThingTypes(request.params.tenant, { limit: limit ?? 100, ...(cursor === undefined ? {} : { cursor }) }), thingTypeJson);
+    return pageJson(await services.store.listThingTypes(request.params.tenant, pageQuery(request.query)), thingTypeJson);
   });
 
   app.post<{ Params: TenantNameParams; Body: CreateThingTypeBody }>(`${base}/:name`, {
