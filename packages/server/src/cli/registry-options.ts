@@ -1,4 +1,4 @@
-/** Options the registry commands share: repeated `--attribute name=value`, a tenant's registry paths, and the page options. */
+/** Options the registry commands share: repeated `--attribute name=value`, a tenant's registry paths, the page options and `--expected-version`. */
 import { InvalidArgumentError, type Command } from 'commander';
 import { parsePositiveInt } from './admin-command.js';
 
@@ -45,4 +45,26 @@ export function pageQuery(options: Readonly<Record<string, unknown>>, extra: Rea
 export function attributesOption(options: Readonly<Record<string, unknown>>): Record<string, string> | undefined {
   const attributes = options['attribute'] as Record<string, string> | undefined;
   return attributes === undefined || Object.keys(attributes).length === 0 ? undefined : attributes;
+}
+
+/**
+ * Commander's parser for `--expected-version`: a whole number from 1, as registry versions are.
+ *
+ * @example
+ * command.option('--expected-version <n>', 'refuse unless it is at this version', parseVersion);
+ */
+export function parseVersion(value: string): number {
+  const version = Number(value);
+  if (!Number.isInteger(version) || version < 1) throw new InvalidArgumentError(`"${value}" is not a version (a whole number from 1)`);
+  return version;
+}
+
+/** `{expectedVersion}` to spread into an update's body, or nothing when `--expected-version` was not given. */
+export function expectedVersionBody(options: Readonly<Record<string, unknown>>): { expectedVersion?: number } {
+  return typeof options['expectedVersion'] === 'number' ? { expectedVersion: options['expectedVersion'] } : {};
+}
+
+/** `?expectedVersion=N` for a DELETE, or '' when `--expected-version` was not given. */
+export function expectedVersionQuery(options: Readonly<Record<string, unknown>>): string {
+  return typeof options['expectedVersion'] === 'number' ? `?expectedVersion=${options['expectedVersion']}` : '';
 }

@@ -3,8 +3,8 @@ import type { Command } from 'commander';
 import { adminAction, adminGroup, moreHint } from '../admin-command.js';
 import type { BillingGroupJson, Page, ThingJson } from '../api-types.js';
 import { formatFields, formatTable } from '../format-table.js';
-import { pageOptions, pageQuery, registryPath } from '../registry-options.js';
-import { parseVersion, thingTable } from './things.js';
+import { expectedVersionBody, expectedVersionQuery, pageOptions, pageQuery, parseVersion, registryPath } from '../registry-options.js';
+import { thingTable } from './things.js';
 
 /**
  * @example
@@ -54,7 +54,7 @@ export function registerBillingGroupsCommands(program: Command): void {
       .requiredOption('--description <text>', 'the new description')
       .option('--expected-version <n>', 'refuse unless it is at this version', parseVersion),
     async ({ api, json, args, options, print, printJson }) => {
-      const body = { billingGroupProperties: { billingGroupDescription: String(options['description']) }, ...(typeof options['expectedVersion'] === 'number' ? { expectedVersion: options['expectedVersion'] } : {}) };
+      const body = { billingGroupProperties: { billingGroupDescription: String(options['description']) }, ...expectedVersionBody(options) };
       const group = (await api.request<BillingGroupJson>('PATCH', registryPath(options, 'billing-groups', args[0]), body))!;
       if (json) return printJson(group);
       print(`Billing group "${group.billingGroupName}" is at version ${group.version}\n`);
@@ -66,8 +66,7 @@ export function registerBillingGroupsCommands(program: Command): void {
       .requiredOption('--tenant <tenant>', 'tenant')
       .option('--expected-version <n>', 'refuse unless it is at this version', parseVersion),
     async ({ api, json, args, options, print, printJson }) => {
-      const query = typeof options['expectedVersion'] === 'number' ? `?expectedVersion=${options['expectedVersion']}` : '';
-      await api.request('DELETE', `${registryPath(options, 'billing-groups', args[0])}${query}`);
+      await api.request('DELETE', `${registryPath(options, 'billing-groups', args[0])}${expectedVersionQuery(options)}`);
       if (json) return printJson({ deleted: args[0] });
       print(`Deleted billing group "${String(args[0])}"\n`);
     },

@@ -6,8 +6,8 @@ import type { Command } from 'commander';
 import { adminAction, adminGroup, moreHint } from '../admin-command.js';
 import type { Page, ThingGroupJson, ThingJson } from '../api-types.js';
 import { formatFields, formatTable } from '../format-table.js';
-import { attributesOption, collectAttribute, pageOptions, pageQuery, registryPath } from '../registry-options.js';
-import { attributeText, parseVersion, thingTable } from './things.js';
+import { attributesOption, collectAttribute, expectedVersionBody, pageOptions, pageQuery, parseVersion, registryPath } from '../registry-options.js';
+import { attributeText, thingTable } from './things.js';
 
 /** `/v1/tenants/{tenant}/thing-groups[/{name}]` for the command's `--tenant`. */
 function groupPath(options: Readonly<Record<string, unknown>>, name?: unknown): string {
@@ -46,7 +46,7 @@ export function registerThingGroupsCommands(program: Command): void {
         ...(typeof options['parent'] === 'string' ? { parent: options['parent'] } : {}),
         ...(typeof options['description'] === 'string' ? { description: options['description'] } : {}),
         ...(attributes === undefined ? {} : { attributePayload: { attributes, ...(options['merge'] === true ? { merge: true } : {}) } }),
-        ...(typeof options['expectedVersion'] === 'number' ? { expectedVersion: options['expectedVersion'] } : {}),
+        ...expectedVersionBody(options),
       };
       const group = (await api.request<ThingGroupJson>('PUT', groupPath(options, args[0]), body))!;
       if (json) return printJson(group);

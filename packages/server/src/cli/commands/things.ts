@@ -2,13 +2,15 @@
  * `gatehouse things list|show|create|update|delete|bulk-create|groups|connectivity`: the thing
  * registry over the admin API, with AWS's CreateThing/UpdateThing/DeleteThing/ListThings semantics.
  */
-import { InvalidArgumentError, type Command } from 'commander';
+import type { Command } from 'commander';
 import { CliError } from '../admin-client.js';
 import { adminAction, adminGroup, moreHint } from '../admin-command.js';
 import type { BulkCreateJson, Page, ThingJson } from '../api-types.js';
 import { formatFields, formatTable } from '../format-table.js';
 import { readInputFile } from '../read-input-file.js';
-import { attributesOption, collectAttribute, pageOptions, pageQuery, registryPath } from '../registry-options.js';
+import {
+  attributesOption, collectAttribute, expectedVersionBody, expectedVersionQuery, pageOptions, pageQuery, parseVersion, registryPath,
+} from '../registry-options.js';
 import { registerThingConnectivityCommand } from './thing-connectivity.js';
 
 /** `key=value, key=value` for a table cell. */
@@ -110,7 +112,7 @@ export function registerThingsCommands(program: Command): void {
         ...(typeof options['type'] === 'string' ? { thingTypeName: options['type'] } : {}),
         ...(options['removeType'] === true ? { removeThingType: true } : {}),
         ...(attributes === undefined ? {} : { attributePayload: { attributes, ...(options['merge'] === true ? { merge: true } : {}) } }),
-        ...(typeof options['expectedVersion'] === 'number' ? { expectedVersion: options['expectedVersion'] } : {}),
+        ...expectedVersionBody(options),
       };
       const thing = (await api.request<ThingJson>('PATCH', registryPath(options, 'things', args[0]), body))!;
       if (json) return printJson(thing);
@@ -123,8 +125,7 @@ export function registerThingsCommands(program: Command): void {
       .requiredOption('--tenant <tenant>', 'tenant')
       .option('--expected-version <n>', 'refuse unless the thing is at this version', parseVersion),
     async ({ api, json, args, options, print, printJson }) => {
-      const query = typeof options['expectedVersion'] === 'number' ? `?expectedVersion=${options['expectedVersion']}` : '';
-      await api.request('DELETE', `${registryPath(options, 'things', args[0])}${query}`);
+      await api.request('DELETE', `${registryPath(options, 'things', args[0])}${expectedVersionQuery(options)}`);
       if (json) return printJson({ deleted: args[0] });
       print(`Deleted thing "${String(args[0])}"\n`);
     },
@@ -168,9 +169,3 @@ export function registerThingsCommands(program: Command): void {
   registerThingConnectivityCommand(things);
 }
 
-/** `--expected-version`: a whole number from 1. */
-export function parseVersion(value: string): number {
-  const version = Number(value);
-  if (!Number.isInteger(version) || version < 1) throw new InvalidArgumentError(`"${value}" is not a version (a whole number from 1)`);
-  return version;
-}
