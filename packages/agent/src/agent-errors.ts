@@ -1,0 +1,25 @@
+/** The errors the agent SDK throws for callers to catch. */
+
+/**
+ * A publish made while offline did not fit in the on-disk queue: `queue.maxMessages` or
+ * `queue.maxBytes` is reached. Nothing was written; the caller decides whether to drop or retry.
+ *
+ * @example
+ * try { await agent.publish('telemetry', reading); }
+ * catch (error) { if (error instanceof AgentQueueFullError) dropOldestLocally(); else throw error; }
+ */
+export class AgentQueueFullError extends Error {
+  override readonly name = 'AgentQueueFullError';
+  readonly code = 'AGENT_QUEUE_FULL';
+}
+
+/**
+ * A command request timed out or came back with an error from the other side.
+ *
+ * @example
+ * agent.on('error', (error) => { if (error instanceof AgentCommandError) log.warn(error.message); });
+ */
+export class AgentCommandError extends Error {
+  override readonly name = 'AgentCommandError';
+  readonly code = 'AGENT_COMMAND_FAILED';
+}
