@@ -1,7 +1,9 @@
-/** Plain MQTT over TCP: each accepted socket goes to the connection callback as it is. */
-import { createServer } from 'node:net';
+/** Plain MQTT over TCP: each accepted socket goes to the connection callback as it is (after a PROXY protocol header, when configured). */
+import { createServer, type Socket } from 'node:net';
 import type { ListenerHandle, ListenOptions } from './listener-handle.js';
 import { listenHandle, SocketTracker } from './listen-server.js';
+import { ProxyProtocolGate } from './proxy-protocol-gate.js';
+import type { ProxyEndpoint } from './proxy-protocol.js';
 
 /**
  * Listens for MQTT over TCP.
@@ -11,6 +13,10 @@ import { listenHandle, SocketTracker } from './listen-server.js';
  */
 export async function listenTcp(options: ListenOptions): Promise<ListenerHandle> {
   const tracker = new SocketTracker();
+  const gate = options.proxyProtocol === undefined ? undefined : new ProxyProtocolGate(options.proxyProtocol, { onRefused: (error) => options.onError?.(error, 'proxy protocol') });
+  const hand = (socket: Socket, peer: ProxyEndpoint): void => {
+    options.onConnection(socket, { transport: 'tcp', listener: options.name, remoteAddress: peer.address, remotePort: peer.port, localPort: socket.localPort ?? 0 });
+  };
   // Small MQTT packets (PUBACK, PINGRESP) must not wait for Nagle.
   const server = createServer({ noDelay: true });
   server.on('connection', (socket) => {
@@ -23,13 +29,8 @@ export async function listenTcp(options: ListenOptions): Promise<ListenerHandle>
       socket.destroy();
       return;
     }
-    options.onConnection(socket, {
-      transport: 'tcp',
-      listener: options.name,
-      remoteAddress,
-      remotePort: socket.remotePort ?? 0,
-      localPort: socket.localPort ?? 0,
-    });
+    if (gate !== undefined) gate.admit(socket, hand);
+    else hand(socket, { address: remoteAddress, port: socket.remotePort ?? 0 });
   });
   return listenHandle(server, tracker, options);
 }

@@ -1,8 +1,10 @@
 /** MQTT over TLS: handshakes with the server certificate and passes a verified client certificate on. */
+import { createServer as createNetServer, type Server } from 'node:net';
 import { createServer, type TLSSocket } from 'node:tls';
 import type { PeerInfo } from '../core/index.js';
 import type { ListenerHandle, ListenOptions } from './listener-handle.js';
 import { listenHandle, SocketTracker } from './listen-server.js';
+import { ProxyProtocolGate } from './proxy-protocol-gate.js';
 
 /** PEM contents (not paths) of the server's credentials. */
 export interface TlsCredentials {
@@ -27,13 +29,16 @@ export interface TlsListenOptions extends ListenOptions {
 export async function listenTls(options: TlsListenOptions): Promise<ListenerHandle> {
   const tracker = new SocketTracker();
   const server = createServer(tlsServerOptions(options.tls));
+  const gate = options.proxyProtocol === undefined ? undefined : new ProxyProtocolGate(options.proxyProtocol, { onRefused: (error) => options.onError?.(error, 'proxy protocol') });
   server.on('connection', (socket) => {
     socket.setNoDelay(true);
     tracker.add(socket);
   });
   server.on('secureConnection', (socket: TLSSocket) => {
     socket.on('error', (error) => options.onError?.(error, 'tls socket'));
-    const peer = tlsPeerInfo(socket, 'tls', options.name);
+    const own = tlsPeerInfo(socket, 'tls', options.name);
+    const real = gate?.peerOf(socket);
+    const peer = own === undefined || real === undefined ? own : { ...own, remoteAddress: real.address, remotePort: real.port };
     if (peer === undefined) {
       socket.destroy();
       return;
@@ -42,7 +47,27 @@ export async function listenTls(options: TlsListenOptions): Promise<ListenerHand
   });
   // Failed handshakes (bad certificates, port scanners) are the client's problem, never ours.
   server.on('tlsClientError', (error) => options.onError?.(error, 'tls handshake'));
-  return listenHandle(server, tracker, options);
+  return listenHandle(gate === undefined ? server : proxyFront(server, gate, tracker, options), tracker, options);
+}
+
+/**
+ * The PROXY protocol header comes before the TLS ClientHello, so a plain TCP server accepts, the
+ * gate reads the header, and only then is the socket handed to `server` (which never listens).
+ * Exported for listeners that put an HTTP(S) server behind the same front.
+ *
+ * @example
+ * const front = proxyFront(httpServer, gate, tracker, options);
+ * await listenHandle(front, tracker, options);
+ */
+export function proxyFront(server: Server, gate: ProxyProtocolGate, tracker: SocketTracker, options: Pick<ListenOptions, 'onError'>): Server {
+  const front = createNetServer({ noDelay: true });
+  front.on('connection', (raw) => {
+    raw.setNoDelay(true);
+    tracker.add(raw);
+    raw.on('error', (error) => options.onError?.(error, 'proxy protocol socket'));
+    gate.admit(raw, (socket) => server.emit('connection', socket));
+  });
+  return front;
 }
 
 /** Options for `tls.createServer` and `https.createServer`, shared with the WSS listener. */

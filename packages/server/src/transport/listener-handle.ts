@@ -1,6 +1,7 @@
 /** The shapes every transport shares: the callback that takes a connection and the handle of a listening server. */
 import type { Duplex } from 'node:stream';
 import type { PeerInfo } from '../core/index.js';
+import type { ProxyProtocolPolicy } from './read-proxy-header.js';
 
 /** Receives one client connection: raw MQTT bytes both ways. Must attach its own handlers before returning. */
 export type ConnectionHandler = (stream: Duplex, peer: PeerInfo) => void;
@@ -43,4 +44,9 @@ export interface ListenOptions {
   readonly onConnection: ConnectionHandler;
   /** Told about socket and handshake errors, which never reach the process. */
   readonly onError?: (error: Error, context: string) => void;
+  /**
+   * Read a PROXY protocol header from these balancers before anything else; the client it names
+   * becomes the PeerInfo's address. Refused connections reach `onError` with context `proxy protocol`.
+   */
+  readonly proxyProtocol?: ProxyProtocolPolicy | undefined;
 }
