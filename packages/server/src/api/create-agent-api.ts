@@ -2,7 +2,7 @@
  * The agent-facing HTTPS endpoints served on the WSS listener's port beside `/mqtt`: `POST /v1/register`
  * (token + CSR for a certificate) and `GET /role-aliases/{alias}/credentials` (client certificate for
  * temporary credentials), `GET /crl/{caId}.crl` (the local CA's CRL, public), and AWS's shadow data
- * plane (`/things/{thing}/shadow`, mTLS and IoT policies). No admin key: the registration token or the
+ * plane (`/things/{thing}/shadow`, mTLS and IoT policies), and the `/healthz` and `/readyz` probes. No admin key: the registration token or the
  * client certificate is the credential.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
@@ -12,6 +12,7 @@ import { PolicyResolver, type ShadowService } from '../services/index.js';
 import { installErrorHandlers } from './errors.js';
 import { registerCredentialsProviderRoute } from './identity/credentials-provider.js';
 import { registerPublicCrlRoute } from './identity/crl-route.js';
+import { registerProbeRoutes } from './routes/health.js';
 import type { IdentityServices } from './identity/identity-services.js';
 import { Registered, RegisterRequest } from './identity/identity-schemas.js';
 import { registerDevice } from './identity/register-device.js';
@@ -34,6 +35,8 @@ export interface AgentApiOptions {
   readonly shadows?: ShadowService;
   /** The live authorizer's resolver, so shadow requests are decided as connections are; default one with the default settings. */
   readonly policyResolver?: PolicyResolver;
+  /** Readiness for `/readyz` (with `/healthz`), so a load balancer in front of the agent port can check it there. */
+  readonly health?: () => { ready: boolean; reasons: string[] };
 }
 
 /**
@@ -73,6 +76,7 @@ export async function createAgentApi(options: AgentApiOptions): Promise<AgentApi
   });
 
   registerPublicCrlRoute(app, options.identity);
+  if (options.health !== undefined) registerProbeRoutes(app, options.health);
 
   const { credentialsSecret } = options.identity;
   if (credentialsSecret !== undefined) registerCredentialsProviderRoute(app, { ...options.identity, credentialsSecret }, logger);

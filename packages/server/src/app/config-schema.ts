@@ -14,16 +14,29 @@ const strict = { additionalProperties: false } as const;
 
 // allowAnonymous: whether a client that offers no credential at all may connect on this listener
 // (as the default tenant's anonymous principal). Off on the TLS listeners that face agents.
-const Listener = Type.Object({ enabled: Type.Boolean(), host: Host, port: Port, allowAnonymous: Type.Boolean() }, strict);
+// proxyProtocol: read a PROXY protocol (v1/v2) header from these load balancers before anything else,
+// so the client's real address reaches policies, logs and presence events.
+const ProxyProtocol = Type.Object(
+  {
+    enabled: Type.Boolean(),
+    /** Addresses or CIDR blocks (IPv4 and IPv6) of the balancers; a header from anywhere else is refused. */
+    trustedSources: Type.Array(Type.String({ minLength: 1 })),
+    /** A trusted source must send a header; false lets it connect without one too. */
+    required: Type.Boolean(),
+    headerTimeoutMs: Int(100, 60_000),
+  },
+  strict,
+);
+const Listener = Type.Object({ enabled: Type.Boolean(), host: Host, port: Port, allowAnonymous: Type.Boolean(), proxyProtocol: ProxyProtocol }, strict);
 const WebSocketListener = Type.Object(
-  { enabled: Type.Boolean(), host: Host, port: Port, path: Type.String({ pattern: '^/' }), allowAnonymous: Type.Boolean() },
+  { enabled: Type.Boolean(), host: Host, port: Port, path: Type.String({ pattern: '^/' }), allowAnonymous: Type.Boolean(), proxyProtocol: ProxyProtocol },
   strict,
 );
 const TlsWebSocketListener = Type.Object(
-  { enabled: Type.Boolean(), host: Host, port: Port, path: Type.String({ pattern: '^/' }), allowAnonymous: Type.Boolean(), requestClientCert: Type.Boolean() },
+  { enabled: Type.Boolean(), host: Host, port: Port, path: Type.String({ pattern: '^/' }), allowAnonymous: Type.Boolean(), requestClientCert: Type.Boolean(), proxyProtocol: ProxyProtocol },
   strict,
 );
-const TlsListener = Type.Object({ enabled: Type.Boolean(), host: Host, port: Port, allowAnonymous: Type.Boolean(), requestClientCert: Type.Boolean() }, strict);
+const TlsListener = Type.Object({ enabled: Type.Boolean(), host: Host, port: Port, allowAnonymous: Type.Boolean(), requestClientCert: Type.Boolean(), proxyProtocol: ProxyProtocol }, strict);
 const AdminListener = Type.Object({ enabled: Type.Boolean(), host: Host, port: Port }, strict);
 
 /** A token (custom) authorizer: JWTs verified against keys, accepted in AWS's custom-authorizer forms. */
@@ -161,6 +174,17 @@ export const ConfigSchema = Type.Object(
       },
       strict,
     ),
+    drain: Type.Object(
+      {
+        /** Where MQTT 5 clients are sent on SIGTERM (DISCONNECT 0x9C Use another server); without it they get 0x8B Server shutting down. */
+        serverReference: Type.Optional(Type.String({ minLength: 1, maxLength: 65535 })),
+        /** Clients disconnected per second while draining, so their reconnects do not hit the next node at once. */
+        ratePerSecond: Int(1),
+        /** The drain ends (every remaining client closed) after this long; a second SIGTERM ends it at once. */
+        timeoutMs: Int(0),
+      },
+      strict,
+    ),
   },
   strict,
 );
@@ -185,10 +209,10 @@ export function defaultConfig(home: string): GatehouseConfig {
     log: { level: 'info' },
     store: { kind: 'sqlite', path: join(home, 'gatehouse.db') },
     listeners: {
-      mqtt: { enabled: true, host: '127.0.0.1', port: 1883, allowAnonymous: true },
-      mqtts: { enabled: true, host: '0.0.0.0', port: 8883, allowAnonymous: false, requestClientCert: true },
-      ws: { enabled: true, host: '127.0.0.1', port: 8083, path: '/mqtt', allowAnonymous: true },
-      wss: { enabled: true, host: '0.0.0.0', port: 8443, path: '/mqtt', allowAnonymous: false, requestClientCert: true },
+      mqtt: { enabled: true, host: '127.0.0.1', port: 1883, allowAnonymous: true, proxyProtocol: noProxyProtocol() },
+      mqtts: { enabled: true, host: '0.0.0.0', port: 8883, allowAnonymous: false, requestClientCert: true, proxyProtocol: noProxyProtocol() },
+      ws: { enabled: true, host: '127.0.0.1', port: 8083, path: '/mqtt', allowAnonymous: true, proxyProtocol: noProxyProtocol() },
+      wss: { enabled: true, host: '0.0.0.0', port: 8443, path: '/mqtt', allowAnonymous: false, requestClientCert: true, proxyProtocol: noProxyProtocol() },
       admin: { enabled: true, host: '127.0.0.1', port: 8080 },
     },
     tls: { ca: join(home, 'pki', 'ca.pem'), cert: join(home, 'pki', 'server.pem'), key: join(home, 'pki', 'server.key'), hostnames: [] },
@@ -200,5 +224,10 @@ export function defaultConfig(home: string): GatehouseConfig {
     auth: { authorizers: [], credentials: { secretFile: join(home, 'credentials-secret') }, certificateRecheckMs: 500, unattachedPolicy: 'tenant', anonymousPolicies: 'unrestricted' },
     shadows: { maxDocumentBytes: 8192, maxDepth: 6, requireThing: true, maxInFlightPerClient: 10 },
     events: { presence: true },
+    drain: { ratePerSecond: 500, timeoutMs: 30_000 },
   };
+}
+
+function noProxyProtocol(): GatehouseConfig['listeners']['mqtt']['proxyProtocol'] {
+  return { enabled: false, trustedSources: [], required: true, headerTimeoutMs: 5000 };
 }

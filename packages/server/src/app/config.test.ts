@@ -31,10 +31,14 @@ describe('loadConfig', () => {
     assert.equal(file, undefined);
     assert.equal(config.log.level, 'info');
     assert.deepEqual(config.store, { kind: 'sqlite', path: join(home, 'gatehouse.db') });
-    assert.deepEqual(config.listeners.mqtt, { enabled: true, host: '127.0.0.1', port: 1883, allowAnonymous: true });
-    assert.deepEqual(config.listeners.mqtts, { enabled: true, host: '0.0.0.0', port: 8883, allowAnonymous: false, requestClientCert: true });
-    assert.deepEqual(config.listeners.ws, { enabled: true, host: '127.0.0.1', port: 8083, path: '/mqtt', allowAnonymous: true });
-    assert.deepEqual(config.listeners.wss, { enabled: true, host: '0.0.0.0', port: 8443, path: '/mqtt', allowAnonymous: false, requestClientCert: true });
+    assert.deepEqual(config.listeners.mqtt, {
+      enabled: true, host: '127.0.0.1', port: 1883, allowAnonymous: true, proxyProtocol: { enabled: false, trustedSources: [], required: true, headerTimeoutMs: 5000 },
+    });
+    assert.deepEqual(config.drain, { ratePerSecond: 500, timeoutMs: 30_000 });
+    const noProxy = config.listeners.mqtt.proxyProtocol;
+    assert.deepEqual(config.listeners.mqtts, { enabled: true, host: '0.0.0.0', port: 8883, allowAnonymous: false, requestClientCert: true, proxyProtocol: noProxy });
+    assert.deepEqual(config.listeners.ws, { enabled: true, host: '127.0.0.1', port: 8083, path: '/mqtt', allowAnonymous: true, proxyProtocol: noProxy });
+    assert.deepEqual(config.listeners.wss, { enabled: true, host: '0.0.0.0', port: 8443, path: '/mqtt', allowAnonymous: false, requestClientCert: true, proxyProtocol: noProxy });
     assert.deepEqual(config.listeners.admin, { enabled: true, host: '127.0.0.1', port: 8080 });
     assert.deepEqual(config.tls, { ca: join(home, 'pki/ca.pem'), cert: join(home, 'pki/server.pem'), key: join(home, 'pki/server.key'), hostnames: [] });
     assert.deepEqual(config.limits, defaultLimits);
@@ -111,7 +115,7 @@ describe('loadConfig', () => {
       );
       const file = join(dir, 'unknown.yaml');
       await writeFile(file, 'listeners:\n  mqtt:\n    prot: 1\n');
-      await rejectsWith(loadConfig({ cwd: dir, env: {}, flags: { config: file } }), `Unknown setting "listeners.mqtt.prot" (known: enabled, host, port, allowAnonymous) (from ${file})`);
+      await rejectsWith(loadConfig({ cwd: dir, env: {}, flags: { config: file } }), `Unknown setting "listeners.mqtt.prot" (known: enabled, host, port, allowAnonymous, proxyProtocol) (from ${file})`);
     });
 
     it('wrong types and ranges', async () => {
@@ -127,12 +131,22 @@ describe('loadConfig', () => {
 
     it('bad forms, missing files, combinations', async () => {
       await rejectsWith(loadConfig({ cwd: dir, env: {}, flags: { set: ['listeners.mqtt.port'] } }), '--set "listeners.mqtt.port" must look like key.path=value, e.g. listeners.mqtt.port=1884');
-      await rejectsWith(loadConfig({ cwd: dir, env: {}, flags: { set: ['listeners.mqtt=1'] } }), 'Setting "listeners.mqtt" is a group; set one of its keys (enabled, host, port, allowAnonymous) (from --set listeners.mqtt=1)');
+      await rejectsWith(loadConfig({ cwd: dir, env: {}, flags: { set: ['listeners.mqtt=1'] } }), 'Setting "listeners.mqtt" is a group; set one of its keys (enabled, host, port, allowAnonymous, proxyProtocol) (from --set listeners.mqtt=1)');
       await rejectsWith(loadConfig({ cwd: dir, env: {}, flags: { config: join(dir, 'nope.yaml') } }), `Cannot read configuration file ${join(dir, 'nope.yaml')}: ENOENT`);
       await rejectsWith(loadConfig({ cwd: dir, env: { GATEHOUSE_STORE: 'postgres' } }), 'Setting "store.url" is required when store.kind is "postgres" (e.g. postgres://user@127.0.0.1:5432/gatehouse) (from environment variable GATEHOUSE_STORE)');
       await rejectsWith(
         loadConfig({ cwd: dir, env: {}, flags: { set: ['listeners.ws.port=1883'] } }),
         'Settings "listeners.mqtt.port" and "listeners.ws.port" are both 1883 on 127.0.0.1; give each listener its own port',
+      );
+      await rejectsWith(
+        loadConfig({ cwd: dir, env: {}, flags: { set: ['listeners.mqtts.proxyProtocol.enabled=true'] } }),
+        'Setting "listeners.mqtts.proxyProtocol.trustedSources" must name the load balancers\' addresses (e.g. 10.0.0.0/8) when the PROXY protocol is enabled (from --set listeners.mqtts.proxyProtocol.enabled=true)',
+      );
+      const proxies = join(dir, 'proxies.yaml');
+      await writeFile(proxies, 'listeners:\n  mqtt:\n    proxyProtocol:\n      enabled: true\n      trustedSources: [10.0.0.0/8, "2001:db8::/129"]\n');
+      await rejectsWith(
+        loadConfig({ cwd: dir, env: {}, flags: { config: proxies } }),
+        `Setting "listeners.mqtt.proxyProtocol.trustedSources": Invalid trusted source "2001:db8::/129": expected an IPv4 or IPv6 address or CIDR block such as 10.0.0.0/8 (from ${proxies})`,
       );
       const bad = join(dir, 'bad.yaml');
       await writeFile(bad, 'listeners: [\n');

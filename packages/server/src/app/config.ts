@@ -9,6 +9,7 @@ import { Value } from '@sinclair/typebox/value';
 import { stringify as toYaml } from 'yaml';
 import { configError, describeExpected, formatValue } from './config-errors.js';
 import { ConfigSchema, defaultConfig, defaultHome, listenerNames, type GatehouseConfig, type ListenerName } from './config-schema.js';
+import { trustedSourceList } from '../transport/index.js';
 import { checkKnownKeys, isPlainObject, readConfigFile, readEnvironment, readFlags, type ConfigLayer, type PlainObject } from './config-sources.js';
 
 export { ConfigSchema, defaultConfig, listenerNames, type GatehouseConfig, type ListenerName } from './config-schema.js';
@@ -142,7 +143,22 @@ function checkCombinations(config: GatehouseConfig, origins: ReadonlyMap<string,
     }
     taken.set(key, name);
   }
+  for (const name of proxyListenerNames) {
+    const { enabled, trustedSources } = config.listeners[name].proxyProtocol;
+    const setting = `listeners.${name}.proxyProtocol.trustedSources`;
+    if (enabled && trustedSources.length === 0) {
+      throw configError(`Setting "${setting}" must name the load balancers' addresses (e.g. 10.0.0.0/8) when the PROXY protocol is enabled`, origins.get(`listeners.${name}.proxyProtocol.enabled`));
+    }
+    try {
+      trustedSourceList(trustedSources);
+    } catch (error) {
+      throw configError(`Setting "${setting}": ${(error as Error).message}`, origins.get(setting));
+    }
+  }
 }
+
+/** The listeners that carry MQTT and so may sit behind a balancer speaking the PROXY protocol. */
+const proxyListenerNames = ['mqtt', 'mqtts', 'ws', 'wss'] as const;
 
 /** The effective configuration as YAML, with secrets (a database password) elided. */
 export function configToYaml(config: GatehouseConfig): string {

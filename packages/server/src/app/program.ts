@@ -45,15 +45,22 @@ async function serve(flags: ConfigFlags): Promise<void> {
   // A stray rejection from a client's corner of the code must not take every other client down.
   process.on('unhandledRejection', (reason) => logger.error({ err: reason }, 'Unhandled promise rejection'));
   const running: RunningGatehouse = await startGatehouse(config, { explicitPorts, logger });
-  let stopping = false;
+  // First signal: drain (paced disconnects, then close). Second: the rest at once, still flushing
+  // the store. Third: exit without waiting.
+  let signals = 0;
   const stop = (signal: NodeJS.Signals): void => {
-    if (stopping) {
-      logger.warn({ signal }, 'Second signal: exiting without waiting');
+    signals++;
+    if (signals > 2) {
+      logger.warn({ signal }, 'Third signal: exiting without waiting');
       process.exit(1);
     }
-    stopping = true;
+    if (signals === 2) {
+      logger.warn({ signal }, 'Second signal: disconnecting the remaining clients at once');
+      running.drain().hurry();
+      return;
+    }
     logger.info({ signal }, 'Shutting down');
-    running.close().then(
+    running.drain().done.then(
       () => process.exit(0),
       (error: unknown) => {
         logger.error({ err: error }, 'Shutdown failed');

@@ -4,12 +4,12 @@
  */
 import type { FastifyInstance } from 'fastify';
 import { createAdminApi, createAgentApi, gatehouseCaRecord, type AgentApi, type AgentEndpoints, type IdentityServices } from '../api/index.js';
-import { Broker, type BrokerHooks } from '../broker/index.js';
+import { Broker, type BrokerHooks, type Drain } from '../broker/index.js';
 import { createSigV4Authenticator, startCertificateRecheck } from '../auth/index.js';
 import { createLogger, type Logger } from '../core/index.js';
 import { loadSigningCa, readKeySecret } from '../pki/index.js';
 import type { BrokerStore, IdentityStoreBackend } from '../store/index.js';
-import { listenServer, listenTcp, listenTls, listenWebSocket, stopListening, type ListenAddress, type ListenerHandle } from '../transport/index.js';
+import { listenServer, listenTcp, listenTls, listenWebSocket, ProxyHeaderError, stopListening, type ListenAddress, type ListenerHandle, type ProxyProtocolPolicy } from '../transport/index.js';
 import { createJitpProvisioner, createPolicyAuthorizer, RegistryEvents, startFleetProvisioning, startPresenceService, startShadowService } from '../services/index.js';
 import { renderBanner } from './banner.js';
 import { createConnectAuth } from './connect-auth.js';
@@ -43,8 +43,14 @@ export interface RunningGatehouse {
   readonly addresses: Partial<Record<ListenerName, ListenAddress>>;
   readonly fallbacks: readonly PortFallback[];
   readonly firstRun: FirstRun;
-  /** Ready when the store is healthy and the broker accepts connections. */
+  /** Ready when the store is healthy and the broker accepts connections, and not while draining. */
   health(): { ready: boolean; reasons: string[] };
+  /**
+   * The graceful end (SIGTERM): stops accepting on the MQTT listeners, turns `/readyz` unready,
+   * disconnects clients at `drain.ratePerSecond` (MQTT 5 ones sent to `drain.serverReference`), then
+   * closes. `hurry()` or `drain.timeoutMs` disconnects the rest at once. Calling it again returns the same drain.
+   */
+  drain(): Drain;
   /** Stops accepting, disconnects every client, flushes and closes the store. Safe to call twice. */
   close(): Promise<void>;
 }
@@ -181,7 +187,16 @@ export async function startGatehouse(config: GatehouseConfig, options: StartOpti
     };
 
     const onConnection = (stream: import('node:stream').Duplex, peer: import('../core/index.js').PeerInfo): void => broker.accept(stream, peer);
-    const onError = (error: Error, context: string): void => logger.debug({ context, error: error.message }, 'Transport error');
+    const onError = (error: Error, context: string): void => {
+      // A refused PROXY protocol header is a misconfigured balancer or someone forging addresses: worth a line.
+      if (error instanceof ProxyHeaderError) logger.info({ context }, error.message);
+      else logger.debug({ context, error: error.message }, 'Transport error');
+    };
+    const proxyProtocol = (name: 'mqtt' | 'mqtts' | 'ws' | 'wss'): { proxyProtocol?: ProxyProtocolPolicy } => {
+      const settings = config.listeners[name].proxyProtocol;
+      if (!settings.enabled) return {};
+      return { proxyProtocol: { trustedSources: settings.trustedSources, required: settings.required, timeoutMs: settings.headerTimeoutMs } };
+    };
     const tlsOptions = (requestCert: boolean): { tls: TlsFiles & { requestCert: boolean } } => ({ tls: { ...(tls as TlsFiles), requestCert } });
     const { mqtt, mqtts, ws, wss } = config.listeners;
     // Filled in once the listeners are up; the identity routes read it per request.
@@ -198,22 +213,23 @@ export async function startGatehouse(config: GatehouseConfig, options: StartOpti
       // Registry changes made through the admin API publish the events each tenant enabled.
       registryEvents: new RegistryEvents({ broker: broker.port, configurations: identity, logger: logger.child({ component: 'registry' }) }),
     };
-    const agentApi: AgentApi | undefined = wss.enabled ? await createAgentApi({ identity: identityServices, logger, shadows, policyResolver: policies.resolver }) : undefined;
-    if (agentApi !== undefined) stoppers.push(() => agentApi.app.close());
-    await listen('mqtt', (port) => listenTcp({ name: 'mqtt', host: mqtt.host, port, onConnection, onError }));
-    await listen('mqtts', (port) => listenTls({ name: 'mqtts', host: mqtts.host, port, onConnection, onError, ...tlsOptions(mqtts.requestClientCert) }));
-    const maxPacketSize = config.limits.maxPacketSize;
-    await listen('ws', (port) => listenWebSocket({ name: 'ws', host: ws.host, port, path: ws.path, maxPacketSize, onConnection, onError }));
-    await listen('wss', (port) => listenWebSocket({ name: 'wss', host: wss.host, port, path: wss.path, maxPacketSize, onConnection, onError, ...tlsOptions(wss.requestClientCert), ...(agentApi === undefined ? {} : { onRequest: agentApi.handle }) }));
-
+    let draining = false;
     const health = (): { ready: boolean; reasons: string[] } => {
       const reasons: string[] = [];
       if (closing) reasons.push('shutting down');
+      else if (draining) reasons.push('draining');
       else if (!listening) reasons.push('starting');
       if (!broker.storeHealthy) reasons.push('the store is not healthy');
-      if (!broker.ready) reasons.push('the broker is not accepting connections');
+      if (!broker.ready && !draining && !closing) reasons.push('the broker is not accepting connections');
       return { ready: reasons.length === 0, reasons };
     };
+    const agentApi: AgentApi | undefined = wss.enabled ? await createAgentApi({ identity: identityServices, logger, shadows, policyResolver: policies.resolver, health }) : undefined;
+    if (agentApi !== undefined) stoppers.push(() => agentApi.app.close());
+    await listen('mqtt', (port) => listenTcp({ name: 'mqtt', host: mqtt.host, port, onConnection, onError, ...proxyProtocol('mqtt') }));
+    await listen('mqtts', (port) => listenTls({ name: 'mqtts', host: mqtts.host, port, onConnection, onError, ...tlsOptions(mqtts.requestClientCert), ...proxyProtocol('mqtts') }));
+    const maxPacketSize = config.limits.maxPacketSize;
+    await listen('ws', (port) => listenWebSocket({ name: 'ws', host: ws.host, port, path: ws.path, maxPacketSize, onConnection, onError, ...proxyProtocol('ws') }));
+    await listen('wss', (port) => listenWebSocket({ name: 'wss', host: wss.host, port, path: wss.path, maxPacketSize, onConnection, onError, ...tlsOptions(wss.requestClientCert), ...(agentApi === undefined ? {} : { onRequest: agentApi.handle }) }));
 
     if (config.listeners.admin.enabled) {
       const api: FastifyInstance = await createAdminApi({ admin: broker.admin, adminKey: firstRun.adminKey, logger, health, version, identity: identityServices, policyResolver: policies.resolver, connectivity, shadows });
@@ -262,6 +278,30 @@ export async function startGatehouse(config: GatehouseConfig, options: StartOpti
     }
 
     let closed: Promise<void> | undefined;
+    const close = (): Promise<void> => {
+      closing = true;
+      closed ??= stopAll().then(() => logger.info('Gatehouse stopped'));
+      return closed;
+    };
+    let drain: Drain | undefined;
+    const startDrain = (): Drain => {
+      if (drain !== undefined) return drain;
+      draining = true;
+      const { ratePerSecond, timeoutMs, serverReference } = config.drain;
+      const clients = broker.admin.counters.connections;
+      logger.info({ clients, ratePerSecond, timeoutMs, serverReference }, 'Draining: no new connections; clients are disconnected at a paced rate');
+      // The admin port stays up so that /readyz answers 503 until the process ends.
+      for (const handle of handles) if (handle.name !== 'admin') void handle.close();
+      const paced = broker.drain({ serverReference, ratePerSecond });
+      const deadline = setTimeout(() => {
+        logger.warn({ timeoutMs }, 'Drain deadline reached: disconnecting the remaining clients at once');
+        paced.hurry();
+      }, timeoutMs);
+      deadline.unref();
+      const done = paced.done.then(() => clearTimeout(deadline)).then(close);
+      drain = { done, hurry: paced.hurry };
+      return drain;
+    };
     return {
       broker,
       identity,
@@ -271,11 +311,8 @@ export async function startGatehouse(config: GatehouseConfig, options: StartOpti
       fallbacks,
       firstRun,
       health,
-      close: () => {
-        closing = true;
-        closed ??= stopAll().then(() => logger.info('Gatehouse stopped'));
-        return closed;
-      },
+      drain: startDrain,
+      close,
     };
   } catch (error) {
     await stopAll();

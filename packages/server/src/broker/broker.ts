@@ -6,6 +6,7 @@ import { ReasonCode } from '../mqtt/index.js';
 import { Admin } from './admin.js';
 import type { BrokerPort, InternalMessage, MessageOrigin } from './broker-port.js';
 import { BrokerCore, type BrokerOptions } from './core.js';
+import { drainConnections, type Drain, type DrainOptions } from './drain.js';
 import type { LifecycleListener } from './lifecycle.js';
 import type { InternalSubscription } from './router.js';
 import type { BrokerAdmin } from './types.js';
@@ -67,6 +68,15 @@ export class Broker {
     return this.#core.commit.healthy;
   }
 
+  /**
+   * Stops accepting and disconnects the clients at a paced rate (MQTT 5 clients are sent to
+   * `serverReference` with 0x9C, or told 0x8B). `close` afterwards stops timers and flushes.
+   */
+  drain(options: DrainOptions): Drain {
+    this.#core.accepting = false;
+    return drainConnections(this.#core.connections, options);
+  }
+
   /** Stops accepting, tells MQTT 5 clients the server is shutting down (0x8B), closes all, flushes the store. */
   async close(options: { reason?: string } = {}): Promise<void> {
     const core = this.#core;
@@ -79,4 +89,4 @@ export class Broker {
   }
 }
 
-export type { BrokerOptions };
+export type { BrokerOptions, Drain, DrainOptions };

@@ -1,4 +1,4 @@
-export { Broker, type BrokerOptions } from './broker.js';
+export { Broker, type BrokerOptions, type Drain, type DrainOptions } from './broker.js';
 export { defaultFeatures, defaultLimits } from './defaults.js';
 export { allow, allowAs, defer, deny } from './hooks.js';
 export type * from './hooks.js';
