@@ -12,14 +12,3 @@ export class AgentQueueFullError extends Error {
   override readonly name = 'AgentQueueFullError';
   readonly code = 'AGENT_QUEUE_FULL';
 }
-
-/**
- * A command request timed out or came back with an error from the other side.
- *
- * @example
- * agent.on('error', (error) => { if (error instanceof AgentCommandError) log.warn(error.message); });
- */
-export class AgentCommandError extends Error {
-  override readonly name = 'AgentCommandError';
-  readonly code = 'AGENT_COMMAND_FAILED';
-}

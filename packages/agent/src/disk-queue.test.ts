@@ -27,11 +27,13 @@ async function drain(queue: DiskQueue): Promise<QueuedMessage[]> {
 test('messages come out in the order they went in, byte for byte, even when appends are not awaited one by one', async () => {
   const queue = await DiskQueue.open(await freshDir());
   await Promise.all(Array.from({ length: 50 }, (_, n) => queue.append(message(n))));
-  await queue.append({ topic: 'acme/pump/bin', payload: Buffer.from([0, 10, 255, 10, 0]), qos: 0, retain: false });
+  await queue.append({ topic: 'acme/pump/bin', payload: Buffer.from([0, 10, 255, 10, 0]), qos: 0, retain: false, properties: { responseTopic: 'b/r', correlationData: Buffer.from([7, 0, 7]) } });
   const out = await drain(queue);
   assert.deepEqual(out.slice(0, 50).map((m) => m.topic), Array.from({ length: 50 }, (_, n) => `acme/pump/t${n}`));
   assert.deepEqual(out.slice(0, 3).map((m) => [m.payload.toString(), m.retain]), [['m0', true], ['m1', false], ['m2', true]]);
   assert.deepEqual([...(out[50]?.payload ?? [])], [0, 10, 255, 10, 0]);
+  assert.deepEqual(out[50]?.properties, { responseTopic: 'b/r', correlationData: Buffer.from([7, 0, 7]) });
+  assert.equal(out[0]?.properties, undefined);
   assert.equal(queue.size, 0);
 });
 

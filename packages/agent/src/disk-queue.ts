@@ -13,6 +13,15 @@ export interface QueuedMessage {
   readonly payload: Buffer;
   readonly qos: 0 | 1 | 2;
   readonly retain: boolean;
+  /** MQTT 5 properties a reply needs; kept so a reply queued while offline still finds its requester. */
+  readonly properties?: QueuedProperties;
+}
+
+/** The PUBLISH properties the queue keeps. */
+export interface QueuedProperties {
+  readonly responseTopic?: string;
+  readonly correlationData?: Buffer;
+  readonly contentType?: string;
 }
 
 /** How much the queue holds. */
@@ -154,16 +163,25 @@ async function writeDurably(directory: string, name: string, body: Buffer): Prom
 
 /** A small JSON header line, then the raw payload: payloads stay byte for byte whatever they hold. */
 function encode(message: QueuedMessage): Buffer {
-  const header = Buffer.from(`${JSON.stringify({ topic: message.topic, qos: message.qos, retain: message.retain })}\n`);
+  const properties = message.properties === undefined ? undefined : {
+    ...message.properties,
+    ...(message.properties.correlationData === undefined ? {} : { correlationData: message.properties.correlationData.toString('base64') }),
+  };
+  const header = Buffer.from(`${JSON.stringify({ topic: message.topic, qos: message.qos, retain: message.retain, properties })}\n`);
   return Buffer.concat([header, message.payload]);
 }
 
 function decode(file: Buffer, name: string): QueuedMessage {
   const newline = file.indexOf(0x0a);
   try {
-    const header = JSON.parse(file.subarray(0, newline).toString('utf8')) as { topic: string; qos: 0 | 1 | 2; retain: boolean };
+    const header = JSON.parse(file.subarray(0, newline).toString('utf8')) as {
+      topic: string; qos: 0 | 1 | 2; retain: boolean; properties?: { responseTopic?: string; correlationData?: string; contentType?: string };
+    };
     if (newline === -1 || typeof header.topic !== 'string') throw new Error('no header');
-    return { topic: header.topic, qos: header.qos, retain: header.retain === true, payload: file.subarray(newline + 1) };
+    const message = { topic: header.topic, qos: header.qos, retain: header.retain === true, payload: file.subarray(newline + 1) };
+    if (header.properties === undefined) return message;
+    const { correlationData, ...rest } = header.properties;
+    return { ...message, properties: { ...rest, ...(correlationData === undefined ? {} : { correlationData: Buffer.from(correlationData, 'base64') }) } };
   } catch {
     throw new Error(`Cannot read queued message ${name}: the file is damaged`);
   }

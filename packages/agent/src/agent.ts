@@ -1,0 +1,480 @@
+/**
+ * The Gatehouse agent: one MQTT session kept alive across endpoints, proxies and restarts. It owns the
+ * connection loop (failover, backoff), the offline queue's drain, subscriptions and their dispatch;
+ * commands and the shadow sync build on those.
+ */
+import { EventEmitter } from 'node:events';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { MqttClient, type IClientPublishOptions, type IConnackPacket, type IPublishPacket } from 'mqtt';
+import { matchTopic, type ShadowJsonObject } from '@gatehouse/protocol';
+import { resolveAgentOptions, type AgentOptions, type ResolvedAgentOptions } from './agent-options.ts';
+import { toAgentMessage, type AgentMessage, type MessageHandler } from './agent-message.ts';
+import { backoffDelay } from './backoff.ts';
+import { skewFromCertificate, skewFromServerTime, type ClockSkew } from './clock-skew.ts';
+import { commandReply, readCommandRequest, type CommandRequest } from './command-envelope.ts';
+import { DiskQueue, type QueuedMessage, type QueuedProperties } from './disk-queue.ts';
+import { openTransport, type OpenTransport } from './open-transport.ts';
+import { parseProxyUrl, proxyForUrl } from './proxy-for-url.ts';
+import { ShadowSync } from './shadow-sync.ts';
+
+/** The events an agent emits, with their arguments. */
+export interface AgentEvents {
+  /** A CONNACK accepted the connection. */
+  connected: [{ endpoint: string; sessionPresent: boolean }];
+  /** An established connection was lost (`error` is why, when known). */
+  offline: [{ endpoint: string; error: Error | undefined }];
+  /** The agent waits `delayMs` and then tries `endpoint`; `failedEndpoint` failed with `error`. */
+  reconnecting: [{ endpoint: string; failedEndpoint: string; error: Error | undefined; delayMs: number; attempt: number }];
+  /** A failure no call returned: a handler threw, a subscription was refused, the queue could not be read. */
+  error: [Error];
+  /** This machine's clock is off by more than `clockSkewThresholdMs`; once per connection. */
+  clockSkew: [ClockSkew];
+}
+
+/** Options of one publish. */
+export interface AgentPublishOptions {
+  /** Default 1. */
+  readonly qos?: 0 | 1 | 2;
+  readonly retain?: boolean;
+  /** MQTT 5 only; dropped on 3.1.1. */
+  readonly properties?: QueuedProperties;
+}
+
+/** A command handler's answer becomes the reply's `result`; a throw becomes its `error`. */
+export type CommandHandler = (request: CommandRequest) => unknown;
+
+/**
+ * Creates an agent and starts connecting; resolves once its offline queue is open (not once it is
+ * connected: wait for the `connected` event). Close it with `close()`.
+ *
+ * @example
+ * const agent = await createAgent({
+ *   endpoints: ['mqtts://iot.example.com:443', 'wss://iot-backup.example.com/mqtt'],
+ *   customer: 'acme', device: 'pump-7',
+ *   tls: { cert: readFileSync('pump-7.crt'), key: readFileSync('pump-7.key') },
+ *   queueDirectory: '/var/lib/pump-agent/queue',
+ * });
+ * agent.on('reconnecting', ({ endpoint, error, delayMs }) => log.warn(`retrying ${endpoint} in ${delayMs} ms: ${error?.message}`));
+ * await agent.publish('telemetry', JSON.stringify({ rpm: 1200 }));
+ */
+export async function createAgent(options: AgentOptions): Promise<Agent> {
+  const resolved = resolveAgentOptions(options);
+  const queue = await DiskQueue.open(resolved.queueDirectory, resolved.queue);
+  const agent = new Agent(resolved, queue);
+  agent.start();
+  return agent;
+}
+
+/**
+ * A connected (or reconnecting) agent; made by {@link createAgent}.
+ *
+ * @example
+ * agent.on('connected', ({ endpoint }) => console.log(`connected to ${endpoint}`));
+ * await agent.subscribe('config', (message) => apply(message.json()));
+ */
+export class Agent extends EventEmitter<AgentEvents> {
+  readonly options: ResolvedAgentOptions;
+  readonly #queue: DiskQueue;
+  readonly #client: MqttClient;
+  readonly #prefix: string;
+  readonly #handlers = new Map<string, Set<MessageHandler>>();
+  /** Filters the server holds in our session; emptied when a CONNACK says the session is new. */
+  readonly #serverFilters = new Set<string>();
+  readonly #stop = new AbortController();
+  readonly #shadow: ShadowSync | undefined;
+  #nextStream: OpenTransport['stream'] | undefined;
+  #started = false;
+  #online = false;
+  #draining = false;
+  #endpoint: string | undefined;
+  #skewReported = false;
+  #lastError: Error | undefined;
+
+  /** Use {@link createAgent}. */
+  constructor(options: ResolvedAgentOptions, queue: DiskQueue) {
+    super();
+    this.options = options;
+    this.#queue = queue;
+    this.#prefix = `${options.customer}/${options.device}/`;
+    this.#client = new MqttClient(() => this.#takeStream(), {
+      manualConnect: true,
+      reconnectPeriod: 0,
+      reconnectOnConnackError: true,
+      resubscribe: false,
+      clientId: options.clientId,
+      protocolVersion: options.protocolVersion,
+      clean: false,
+      keepalive: options.keepaliveSeconds,
+      connectTimeout: options.connectTimeoutMs,
+      ...(options.protocolVersion === 5 ? { properties: { sessionExpiryInterval: options.sessionExpirySeconds } } : {}),
+    });
+    this.#client.on('error', (error) => {
+      this.#lastError = error;
+    });
+    this.#client.on('message', (topic, payload, packet) => this.#dispatch(topic, payload, packet));
+    this.#shadow = options.shadow === undefined ? undefined : new ShadowSync(
+      {
+        publishJson: (topic, body) => this.publishTopic(topic, JSON.stringify(body)),
+        reportError: (error) => this.#report(error),
+        noteServerTime: (seconds) => this.#checkSkew(skewFromServerTime(seconds, Date.now(), this.options.clockSkewThresholdMs)),
+      },
+      options.thingName,
+      options.shadow,
+    );
+    if (this.#shadow !== undefined) for (const filter of this.#shadow.filters) this.#handlers.set(filter, new Set());
+  }
+
+  /** Whether a connection is up now. */
+  get connected(): boolean {
+    return this.#online;
+  }
+
+  /** The endpoint of the current (or last) connection. */
+  get endpoint(): string | undefined {
+    return this.#endpoint;
+  }
+
+  /** Messages waiting in the offline queue. */
+  get queued(): number {
+    return this.#queue.pending;
+  }
+
+  /**
+   * The agent's own topic for `subject`: `{customer}/{device}/{subject}`.
+   *
+   * @example
+   * agent.topic('telemetry'); // 'acme/pump-7/telemetry'
+   */
+  topic(subject: string): string {
+    return `${this.#prefix}${subject}`;
+  }
+
+  /** Starts the connection loop; `createAgent` calls it. */
+  start(): void {
+    if (this.#started) return;
+    this.#started = true;
+    this.#run().catch((error: unknown) => this.#report(error as Error));
+  }
+
+  /**
+   * Publishes on the agent's own topic `subject`. Online with an empty queue it goes straight out and
+   * resolves on PUBACK (QoS 1); otherwise it is appended to the on-disk queue and resolves once
+   * written, to be sent in order after the next connect. A full queue rejects with
+   * `AgentQueueFullError`.
+   *
+   * @example
+   * await agent.publish('telemetry', JSON.stringify({ rpm: 1200 }));
+   * await agent.publish('status', 'up', { retain: true });
+   */
+  publish(subject: string, payload: string | Uint8Array, options: AgentPublishOptions = {}): Promise<void> {
+    return this.publishTopic(this.topic(subject), payload, options);
+  }
+
+  /**
+   * Publishes on any topic the agent's policy allows (e.g. `$aws/things/.../shadow/update`), with the
+   * same queueing as {@link Agent.publish}.
+   *
+   * @example
+   * await agent.publishTopic('acme/fleet/announcements', 'pump-7 online', { qos: 0 });
+   */
+  async publishTopic(topic: string, payload: string | Uint8Array, options: AgentPublishOptions = {}): Promise<void> {
+    if (this.#stop.signal.aborted) throw new Error(`Cannot publish to "${topic}": the agent is closed`);
+    const message: QueuedMessage = {
+      topic,
+      payload: Buffer.from(payload),
+      qos: options.qos ?? 1,
+      retain: options.retain ?? false,
+      ...(options.properties === undefined ? {} : { properties: options.properties }),
+    };
+    // Behind queued messages even when online: the queue is drained in order, new messages after it.
+    if (!this.#online || this.#queue.pending > 0) {
+      await this.#queue.append(message);
+      this.#drain();
+      return;
+    }
+    await this.#send(message);
+  }
+
+  /**
+   * Subscribes to the agent's own `subject` (wildcards allowed: `config/#`). The subscription is
+   * kept across reconnects and renewed when the server lost the session. Retained messages (the
+   * agent's configuration) arrive right after subscribing. Resolves once the server granted it, or at
+   * once when offline.
+   *
+   * @example
+   * await agent.subscribe('config', (message) => applyConfig(message.json()));
+   */
+  subscribe(subject: string, handler: MessageHandler): Promise<void> {
+    return this.subscribeTopic(this.topic(subject), handler);
+  }
+
+  /**
+   * Subscribes to any topic filter; see {@link Agent.subscribe}.
+   *
+   * @example
+   * await agent.subscribeTopic('acme/broadcast/#', (message) => console.log(message.topic, message.text()));
+   */
+  async subscribeTopic(filter: string, handler: MessageHandler): Promise<void> {
+    const handlers = this.#handlers.get(filter) ?? new Set();
+    handlers.add(handler);
+    this.#handlers.set(filter, handlers);
+    if (this.#online) await this.#subscribeMissing();
+  }
+
+  /**
+   * Handles the command `name`, sent to `{customer}/{device}/commands/{name}`. The handler's return
+   * value (awaited) is the reply's `result`, a throw its `error.message`. The reply goes to the MQTT 5
+   * Response Topic with the request's Correlation Data, or, for a 3.1.1 request, to the envelope's
+   * `replyTo` with its `correlationId`; a request with neither gets no reply.
+   *
+   * @example
+   * await agent.onCommand('reboot', async ({ body }) => { await scheduleReboot(body); return { accepted: true }; });
+   */
+  onCommand(name: string, handler: CommandHandler): Promise<void> {
+    return this.subscribe(`commands/${name}`, async (message) => {
+      const { body, reply } = readCommandRequest(message.payload, this.#lastProperties);
+      let outcome: { result: unknown } | { error: Error };
+      try {
+        outcome = { result: await handler({ name, topic: message.topic, body, payload: message.payload }) };
+      } catch (error) {
+        outcome = { error: error instanceof Error ? error : new Error(String(error)) };
+      }
+      if (reply === undefined) return;
+      const answer = commandReply(reply, outcome);
+      const properties = answer.correlationData === undefined ? {} : { properties: { correlationData: answer.correlationData } };
+      await this.publishTopic(answer.topic, answer.payload, { qos: 1, ...properties });
+    });
+  }
+
+  /**
+   * Calls `handler` with the agent's configuration on `subject` (default `config`): the retained
+   * message when it subscribes, then every change. JSON payloads are parsed.
+   *
+   * @example
+   * await agent.onConfig((config) => reconfigure(config as PumpConfig));
+   */
+  onConfig(handler: (config: unknown, message: AgentMessage) => void | Promise<void>, subject = 'config'): Promise<void> {
+    return this.subscribe(subject, (message) => handler(message.payload.length === 0 ? undefined : message.json(), message));
+  }
+
+  /**
+   * Reports state to the shadow named in `options.shadow` (the classic shadow when none is named).
+   *
+   * @example
+   * await agent.reportState({ firmware: '1.4.2' });
+   */
+  reportState(reported: ShadowJsonObject): Promise<void> {
+    if (this.#shadow === undefined) return Promise.reject(new Error('Cannot report state: the agent was created without options.shadow'));
+    return this.#shadow.report(reported);
+  }
+
+  /**
+   * Disconnects (MQTT DISCONNECT, so the session and its queue stay on the server) and stops
+   * reconnecting. Messages still in the on-disk queue stay there for the next run.
+   *
+   * @example
+   * process.on('SIGTERM', () => void agent.close());
+   */
+  async close(): Promise<void> {
+    if (this.#stop.signal.aborted) return;
+    this.#stop.abort(new Error('The agent is closed'));
+    this.#nextStream?.destroy();
+    if (!this.#client.stream) return;
+    const ended = this.#client.endAsync(!this.#online);
+    // A broker that never answers must not keep the agent open.
+    const timeout = sleep(2000, undefined, { ref: false }).then(() => this.#client.end(true));
+    await Promise.race([ended, timeout]);
+  }
+
+  // The properties of the message being dispatched, read by command handlers within the same tick.
+  #lastProperties: { responseTopic?: string; correlationData?: Buffer } | undefined;
+
+  #dispatch(topic: string, payload: Buffer, packet: IPublishPacket): void {
+    if (this.#shadow !== undefined && this.#shadowTopic(topic)) {
+      try {
+        this.#shadow.handle(topic, JSON.parse(payload.toString('utf8')));
+      } catch (error) {
+        this.#report(new Error(`Cannot read shadow reply on "${topic}": ${(error as Error).message}`));
+      }
+      return;
+    }
+    const message = toAgentMessage(topic, payload, packet.retain, this.#prefix);
+    for (const [filter, handlers] of this.#handlers) {
+      if (!matchTopic(filter, topic)) continue;
+      for (const handler of handlers) {
+        this.#lastProperties = packet.properties;
+        try {
+          const result = handler(message);
+          if (result instanceof Promise) result.catch((error: unknown) => this.#report(error as Error));
+        } catch (error) {
+          this.#report(error as Error);
+        } finally {
+          this.#lastProperties = undefined;
+        }
+      }
+    }
+  }
+
+  #shadowTopic(topic: string): boolean {
+    return this.#shadow?.filters.includes(topic) ?? false;
+  }
+
+  /**
+   * The connection loop. Endpoints are tried in order from the first after every loss; each failed
+   * attempt moves to the next and doubles the backoff ceiling, a successful CONNACK resets it.
+   */
+  async #run(): Promise<void> {
+    const { endpoints } = this.options;
+    const names = this.options.endpointNames;
+    let index = 0;
+    let failures = 0;
+    let everConnected = false;
+    while (!this.#stop.signal.aborted) {
+      const endpoint = names[index] ?? '';
+      let error: Error | undefined;
+      try {
+        const connack = await this.#attempt(endpoints[index] as URL, endpoint, everConnected);
+        everConnected = true;
+        failures = 0;
+        error = await this.#whileConnected(endpoint, connack);
+        if (this.#stop.signal.aborted) return;
+        this.emit('offline', { endpoint, error });
+        index = 0;
+      } catch (caught) {
+        if (this.#stop.signal.aborted) return;
+        error = caught as Error;
+        failures++;
+        index = (index + 1) % endpoints.length;
+      }
+      const delayMs = backoffDelay(failures, this.options.backoff);
+      this.emit('reconnecting', { endpoint: names[index] ?? '', failedEndpoint: endpoint, error, delayMs, attempt: failures });
+      try {
+        await sleep(delayMs, undefined, { signal: this.#stop.signal });
+      } catch {
+        return;
+      }
+    }
+  }
+
+  /** One attempt: transport, then MQTT CONNECT; resolves with the CONNACK or rejects with why. */
+  async #attempt(url: URL, endpoint: string, reconnect: boolean): Promise<IConnackPacket> {
+    const proxy = this.options.proxy === false ? undefined : this.options.proxy === undefined ? proxyForUrl(url, this.options.env) : parseProxyUrl(this.options.proxy);
+    const timeout = AbortSignal.timeout(this.options.connectTimeoutMs);
+    const signal = AbortSignal.any([timeout, this.#stop.signal]);
+    let transport: OpenTransport;
+    try {
+      transport = await openTransport(url, { tls: this.options.tls, proxy, signal });
+    } catch (error) {
+      if (timeout.aborted) throw new Error(`Cannot connect to ${endpoint}: no answer within ${this.options.connectTimeoutMs} ms (connectTimeoutMs)`);
+      throw error;
+    }
+    this.#skewReported = false;
+    this.#checkSkew(skewFromCertificate(transport.peerCertificate, Date.now(), this.options.clockSkewThresholdMs));
+    this.#nextStream = transport.stream;
+    this.#lastError = undefined;
+    return new Promise<IConnackPacket>((resolve, reject) => {
+      const onConnect = (connack: IConnackPacket): void => {
+        this.#client.off('close', onClose);
+        resolve(connack);
+      };
+      const onClose = (): void => {
+        this.#client.off('connect', onConnect);
+        reject(this.#lastError ?? new Error(`Connection to ${endpoint} closed before CONNACK`));
+      };
+      this.#client.once('connect', onConnect);
+      this.#client.once('close', onClose);
+      // Reusing the stores keeps unacknowledged QoS 1/2 messages, which MQTT.js sends again.
+      if (reconnect) this.#client.reconnect({ incomingStore: this.#client.incomingStore, outgoingStore: this.#client.outgoingStore });
+      else this.#client.connect();
+    });
+  }
+
+  /** Runs the connected phase; resolves with the reason once the connection closes. */
+  async #whileConnected(endpoint: string, connack: IConnackPacket): Promise<Error | undefined> {
+    const closed = new Promise<void>((resolve) => this.#client.once('close', resolve));
+    this.#online = true;
+    this.#endpoint = endpoint;
+    if (!connack.sessionPresent) this.#serverFilters.clear();
+    this.emit('connected', { endpoint, sessionPresent: connack.sessionPresent });
+    void this.#afterConnect();
+    await closed;
+    this.#online = false;
+    return this.#lastError;
+  }
+
+  async #afterConnect(): Promise<void> {
+    try {
+      await this.#subscribeMissing();
+      this.#drain();
+      await this.#shadow?.requestState();
+    } catch (error) {
+      if (this.#online) this.#report(error as Error);
+    }
+  }
+
+  /** Subscribes to the filters the server does not hold for this session. */
+  async #subscribeMissing(): Promise<void> {
+    const missing = [...this.#handlers.keys()].filter((filter) => !this.#serverFilters.has(filter));
+    if (missing.length === 0) return;
+    for (const filter of missing) this.#serverFilters.add(filter);
+    let granted: Array<{ topic: string; qos: number }>;
+    try {
+      granted = await this.#client.subscribeAsync(missing, { qos: 1 });
+    } catch (error) {
+      for (const filter of missing) this.#serverFilters.delete(filter);
+      const packet = (error as { packet?: { granted?: number[] } }).packet;
+      if (packet?.granted === undefined) throw error;
+      granted = missing.map((topic, i) => ({ topic, qos: packet.granted?.[i] ?? 0x80 }));
+    }
+    const refused = granted.filter((grant) => grant.qos >= 0x80);
+    for (const grant of refused) this.#serverFilters.delete(grant.topic);
+    if (refused.length > 0) {
+      throw new Error(`Cannot subscribe to ${refused.map((grant) => `"${grant.topic}"`).join(', ')}: the server refused (reason 0x${(refused[0]?.qos ?? 0x80).toString(16)}); check the agent's policy`);
+    }
+  }
+
+  /** Sends queued messages oldest first, one at a time, removing each once acknowledged. */
+  #drain(): void {
+    if (this.#draining || !this.#online) return;
+    this.#draining = true;
+    void (async () => {
+      try {
+        while (this.#online) {
+          const head = await this.#queue.peek();
+          if (head === undefined) break;
+          await this.#send(head);
+          await this.#queue.remove(head.seq);
+        }
+      } catch (error) {
+        this.#report(error as Error);
+      } finally {
+        this.#draining = false;
+        if (this.#online && this.#queue.size > 0) this.#drain();
+      }
+    })();
+  }
+
+  #send(message: QueuedMessage): Promise<void> {
+    const options: IClientPublishOptions = { qos: message.qos, retain: message.retain };
+    if (message.properties !== undefined && this.options.protocolVersion === 5) options.properties = { ...message.properties };
+    return this.#client.publishAsync(message.topic, message.payload, options).then(() => undefined);
+  }
+
+  #takeStream(): OpenTransport['stream'] {
+    const stream = this.#nextStream;
+    this.#nextStream = undefined;
+    if (stream === undefined) throw new Error('No transport is open for MQTT.js to use');
+    return stream;
+  }
+
+  #checkSkew(skew: ClockSkew | undefined): void {
+    if (skew === undefined || this.#skewReported) return;
+    this.#skewReported = true;
+    this.emit('clockSkew', skew);
+  }
+
+  #report(error: Error): void {
+    // An 'error' event with no listener would throw; an agent must not crash its host for this.
+    if (this.listenerCount('error') > 0) this.emit('error', error);
+  }
+}
