@@ -55,7 +55,7 @@ export async function removeQueueDirs(): Promise<void> {
 }
 
 /**
- * An agent for `device` (customer `acme`) with quick backoff and no proxy from the environment;
+ * An agent for `device` (customer `acme`) with quick backoff and an empty environment (no HTTPS_PROXY);
  * `options` win. Collects errors so a test can assert there were none.
  */
 export async function startAgent(gh: Pick<TestGatehouse, 'caPem'>, device: OnboardedDevice, options: Partial<AgentOptions> & Pick<AgentOptions, 'endpoints'>): Promise<Agent & { errors: Error[] }> {
@@ -66,7 +66,8 @@ export async function startAgent(gh: Pick<TestGatehouse, 'caPem'>, device: Onboa
     queueDirectory: await queueDir(),
     backoff: { initialDelayMs: 100, maxDelayMs: 400 },
     connectTimeoutMs: 5000,
-    proxy: false,
+    // An empty environment: the machine's HTTPS_PROXY must not steer the tests.
+    env: {},
     ...options,
   });
   const errors: Error[] = [];
