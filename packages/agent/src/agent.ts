@@ -232,7 +232,7 @@ export class Agent extends EventEmitter<AgentEvents> {
    */
   onCommand(name: string, handler: CommandHandler): Promise<void> {
     return this.subscribe(`commands/${name}`, async (message) => {
-      const { body, reply } = readCommandRequest(message.payload, this.#lastProperties);
+      const { body, reply } = readCommandRequest(message.payload, message.properties);
       let outcome: { result: unknown } | { error: Error };
       try {
         outcome = { result: await handler({ name, topic: message.topic, body, payload: message.payload }) };
@@ -286,9 +286,6 @@ export class Agent extends EventEmitter<AgentEvents> {
     await Promise.race([ended, timeout]);
   }
 
-  // The properties of the message being dispatched, read by command handlers within the same tick.
-  #lastProperties: { responseTopic?: string; correlationData?: Buffer } | undefined;
-
   #dispatch(topic: string, payload: Buffer, packet: IPublishPacket): void {
     if (this.#shadow !== undefined && this.#shadowTopic(topic)) {
       try {
@@ -298,18 +295,22 @@ export class Agent extends EventEmitter<AgentEvents> {
       }
       return;
     }
-    const message = toAgentMessage(topic, payload, packet.retain, this.#prefix);
+    const { responseTopic, correlationData, contentType, userProperties } = packet.properties ?? {};
+    const properties = {
+      ...(responseTopic === undefined ? {} : { responseTopic }),
+      ...(correlationData === undefined ? {} : { correlationData }),
+      ...(contentType === undefined ? {} : { contentType }),
+      ...(userProperties === undefined ? {} : { userProperties }),
+    };
+    const message = toAgentMessage(topic, payload, packet.retain, this.#prefix, properties);
     for (const [filter, handlers] of this.#handlers) {
       if (!matchTopic(filter, topic)) continue;
       for (const handler of handlers) {
-        this.#lastProperties = packet.properties;
         try {
           const result = handler(message);
           if (result instanceof Promise) result.catch((error: unknown) => this.#report(error as Error));
         } catch (error) {
           this.#report(error as Error);
-        } finally {
-          this.#lastProperties = undefined;
         }
       }
     }

@@ -6,7 +6,7 @@
 export { createAgent, Agent, type AgentEvents, type AgentPublishOptions, type CommandHandler } from './agent.ts';
 export type { AgentOptions, ShadowSyncOptions } from './agent-options.ts';
 export { MAX_KEEPALIVE_SECONDS } from './agent-options.ts';
-export type { AgentMessage, MessageHandler } from './agent-message.ts';
+export type { AgentMessage, MessageHandler, MessageProperties } from './agent-message.ts';
 export { AgentQueueFullError } from './agent-errors.ts';
 export { DEFAULT_BACKOFF, backoffDelay, failoverBound, type BackoffOptions } from './backoff.ts';
 export { matchesNoProxy, proxyForUrl } from './proxy-for-url.ts';
