@@ -1,20 +1,16 @@
 /**
- * The Gatehouse agent: one MQTT session kept alive across endpoints, proxies and restarts. It owns the
- * connection loop (failover, backoff), the offline queue's drain, subscriptions and their dispatch;
- * commands and the shadow sync build on those.
+ * The Gatehouse agent's public face: the offline queue and its drain, subscriptions and their
+ * dispatch, commands and the shadow sync. The connection loop (failover, backoff) is AgentConnection.
  */
 import { EventEmitter } from 'node:events';
-import { setTimeout as sleep } from 'node:timers/promises';
-import { MqttClient, type IClientPublishOptions, type IConnackPacket, type IPublishPacket } from 'mqtt';
+import type { IClientPublishOptions, IPublishPacket, MqttClient } from 'mqtt';
 import { matchTopic, type ShadowJsonObject } from '@gatehouse/protocol';
 import { resolveAgentOptions, type AgentOptions, type ResolvedAgentOptions } from './agent-options.ts';
 import { toAgentMessage, type AgentMessage, type MessageHandler } from './agent-message.ts';
-import { backoffDelay } from './backoff.ts';
-import { skewFromCertificate, skewFromServerTime, type ClockSkew } from './clock-skew.ts';
+import { AgentConnection } from './agent-connection.ts';
+import { skewFromServerTime, type ClockSkew } from './clock-skew.ts';
 import { commandReply, readCommandRequest, type CommandRequest } from './command-envelope.ts';
 import { DiskQueue, type QueuedMessage, type QueuedProperties } from './disk-queue.ts';
-import { openTransport, type OpenTransport } from './open-transport.ts';
-import { parseProxyUrl, proxyForUrl } from './proxy-for-url.ts';
 import { ShadowSync } from './shadow-sync.ts';
 
 /** The events an agent emits, with their arguments. */
@@ -75,20 +71,17 @@ export async function createAgent(options: AgentOptions): Promise<Agent> {
 export class Agent extends EventEmitter<AgentEvents> {
   readonly options: ResolvedAgentOptions;
   readonly #queue: DiskQueue;
+  readonly #connection: AgentConnection;
   readonly #client: MqttClient;
   readonly #prefix: string;
   readonly #handlers = new Map<string, Set<MessageHandler>>();
   /** Filters the server holds in our session; emptied when a CONNACK says the session is new. */
   readonly #serverFilters = new Set<string>();
-  readonly #stop = new AbortController();
   readonly #shadow: ShadowSync | undefined;
-  #nextStream: OpenTransport['stream'] | undefined;
-  #started = false;
   #online = false;
   #draining = false;
   #endpoint: string | undefined;
   #skewReported = false;
-  #lastError: Error | undefined;
 
   /** Use {@link createAgent}. */
   constructor(options: ResolvedAgentOptions, queue: DiskQueue) {
@@ -96,20 +89,23 @@ export class Agent extends EventEmitter<AgentEvents> {
     this.options = options;
     this.#queue = queue;
     this.#prefix = `${options.customer}/${options.device}/`;
-    this.#client = new MqttClient(() => this.#takeStream(), {
-      manualConnect: true,
-      reconnectPeriod: 0,
-      reconnectOnConnackError: true,
-      resubscribe: false,
-      clientId: options.clientId,
-      protocolVersion: options.protocolVersion,
-      clean: false,
-      keepalive: options.keepaliveSeconds,
-      connectTimeout: options.connectTimeoutMs,
-      ...(options.protocolVersion === 5 ? { properties: { sessionExpiryInterval: options.sessionExpirySeconds } } : {}),
+    this.#connection = new AgentConnection(options, {
+      connected: (event) => this.#connected(event.endpoint, event.sessionPresent),
+      offline: (event) => {
+        this.#online = false;
+        this.emit('offline', event);
+      },
+      reconnecting: (event) => {
+        // The next connection may warn again (its certificate check comes before its CONNACK).
+        this.#skewReported = false;
+        this.emit('reconnecting', event);
+      },
+      clockSkew: (skew) => this.#checkSkew(skew),
     });
-    this.#client.on('error', (error) => {
-      this.#lastError = error;
+    this.#client = this.#connection.client;
+    // Set before 'offline' is told, so nothing published in between skips the queue.
+    this.#client.on('close', () => {
+      this.#online = false;
     });
     this.#client.on('message', (topic, payload, packet) => this.#dispatch(topic, payload, packet));
     this.#shadow = options.shadow === undefined ? undefined : new ShadowSync(
@@ -151,9 +147,7 @@ export class Agent extends EventEmitter<AgentEvents> {
 
   /** Starts the connection loop; `createAgent` calls it. */
   start(): void {
-    if (this.#started) return;
-    this.#started = true;
-    this.#run().catch((error: unknown) => this.#report(error as Error));
+    this.#connection.start();
   }
 
   /**
@@ -178,7 +172,7 @@ export class Agent extends EventEmitter<AgentEvents> {
    * await agent.publishTopic('acme/fleet/announcements', 'pump-7 online', { qos: 0 });
    */
   async publishTopic(topic: string, payload: string | Uint8Array, options: AgentPublishOptions = {}): Promise<void> {
-    if (this.#stop.signal.aborted) throw new Error(`Cannot publish to "${topic}": the agent is closed`);
+    if (this.#connection.closed) throw new Error(`Cannot publish to "${topic}": the agent is closed`);
     const message: QueuedMessage = {
       topic,
       payload: Buffer.from(payload),
@@ -275,15 +269,8 @@ export class Agent extends EventEmitter<AgentEvents> {
    * @example
    * process.on('SIGTERM', () => void agent.close());
    */
-  async close(): Promise<void> {
-    if (this.#stop.signal.aborted) return;
-    this.#stop.abort(new Error('The agent is closed'));
-    this.#nextStream?.destroy();
-    if (!this.#client.stream) return;
-    const ended = this.#client.endAsync(!this.#online);
-    // A broker that never answers must not keep the agent open.
-    const timeout = sleep(2000, undefined, { ref: false }).then(() => this.#client.end(true));
-    await Promise.race([ended, timeout]);
+  close(): Promise<void> {
+    return this.#connection.close();
   }
 
   #dispatch(topic: string, payload: Buffer, packet: IPublishPacket): void {
@@ -320,87 +307,12 @@ export class Agent extends EventEmitter<AgentEvents> {
     return this.#shadow?.filters.includes(topic) ?? false;
   }
 
-  /**
-   * The connection loop. Endpoints are tried in order from the first after every loss; each failed
-   * attempt moves to the next and doubles the backoff ceiling, a successful CONNACK resets it.
-   */
-  async #run(): Promise<void> {
-    const { endpoints } = this.options;
-    const names = this.options.endpointNames;
-    let index = 0;
-    let failures = 0;
-    let everConnected = false;
-    while (!this.#stop.signal.aborted) {
-      const endpoint = names[index] ?? '';
-      let error: Error | undefined;
-      try {
-        const connack = await this.#attempt(endpoints[index] as URL, endpoint, everConnected);
-        everConnected = true;
-        failures = 0;
-        error = await this.#whileConnected(endpoint, connack);
-        if (this.#stop.signal.aborted) return;
-        this.emit('offline', { endpoint, error });
-        index = 0;
-      } catch (caught) {
-        if (this.#stop.signal.aborted) return;
-        error = caught as Error;
-        failures++;
-        index = (index + 1) % endpoints.length;
-      }
-      const delayMs = backoffDelay(failures, this.options.backoff);
-      this.emit('reconnecting', { endpoint: names[index] ?? '', failedEndpoint: endpoint, error, delayMs, attempt: failures });
-      try {
-        await sleep(delayMs, undefined, { signal: this.#stop.signal });
-      } catch {
-        return;
-      }
-    }
-  }
-
-  /** One attempt: transport, then MQTT CONNECT; resolves with the CONNACK or rejects with why. */
-  async #attempt(url: URL, endpoint: string, reconnect: boolean): Promise<IConnackPacket> {
-    const proxy = this.options.proxy === false ? undefined : this.options.proxy === undefined ? proxyForUrl(url, this.options.env) : parseProxyUrl(this.options.proxy);
-    const timeout = AbortSignal.timeout(this.options.connectTimeoutMs);
-    const signal = AbortSignal.any([timeout, this.#stop.signal]);
-    let transport: OpenTransport;
-    try {
-      transport = await openTransport(url, { tls: this.options.tls, proxy, signal });
-    } catch (error) {
-      if (timeout.aborted) throw new Error(`Cannot connect to ${endpoint}: no answer within ${this.options.connectTimeoutMs} ms (connectTimeoutMs)`);
-      throw error;
-    }
-    this.#skewReported = false;
-    this.#checkSkew(skewFromCertificate(transport.peerCertificate, Date.now(), this.options.clockSkewThresholdMs));
-    this.#nextStream = transport.stream;
-    this.#lastError = undefined;
-    return new Promise<IConnackPacket>((resolve, reject) => {
-      const onConnect = (connack: IConnackPacket): void => {
-        this.#client.off('close', onClose);
-        resolve(connack);
-      };
-      const onClose = (): void => {
-        this.#client.off('connect', onConnect);
-        reject(this.#lastError ?? new Error(`Connection to ${endpoint} closed before CONNACK`));
-      };
-      this.#client.once('connect', onConnect);
-      this.#client.once('close', onClose);
-      // Reusing the stores keeps unacknowledged QoS 1/2 messages, which MQTT.js sends again.
-      if (reconnect) this.#client.reconnect({ incomingStore: this.#client.incomingStore, outgoingStore: this.#client.outgoingStore });
-      else this.#client.connect();
-    });
-  }
-
-  /** Runs the connected phase; resolves with the reason once the connection closes. */
-  async #whileConnected(endpoint: string, connack: IConnackPacket): Promise<Error | undefined> {
-    const closed = new Promise<void>((resolve) => this.#client.once('close', resolve));
+  #connected(endpoint: string, sessionPresent: boolean): void {
     this.#online = true;
     this.#endpoint = endpoint;
-    if (!connack.sessionPresent) this.#serverFilters.clear();
-    this.emit('connected', { endpoint, sessionPresent: connack.sessionPresent });
+    if (!sessionPresent) this.#serverFilters.clear();
+    this.emit('connected', { endpoint, sessionPresent });
     void this.#afterConnect();
-    await closed;
-    this.#online = false;
-    return this.#lastError;
   }
 
   async #afterConnect(): Promise<void> {
@@ -459,13 +371,6 @@ export class Agent extends EventEmitter<AgentEvents> {
     const options: IClientPublishOptions = { qos: message.qos, retain: message.retain };
     if (message.properties !== undefined && this.options.protocolVersion === 5) options.properties = { ...message.properties };
     return this.#client.publishAsync(message.topic, message.payload, options).then(() => undefined);
-  }
-
-  #takeStream(): OpenTransport['stream'] {
-    const stream = this.#nextStream;
-    this.#nextStream = undefined;
-    if (stream === undefined) throw new Error('No transport is open for MQTT.js to use');
-    return stream;
   }
 
   #checkSkew(skew: ClockSkew | undefined): void {
