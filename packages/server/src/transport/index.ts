@@ -1,6 +1,7 @@
 /** Transports: listeners that turn TCP, TLS, WebSocket and WSS connections into a Duplex plus PeerInfo. */
 export type { ConnectionHandler, ListenAddress, ListenerHandle, ListenOptions } from './listener-handle.js';
 export { listenServer, stopListening } from './listen-server.js';
+export { listenAgentPort, type AgentPortListenOptions } from './listen-agent-port.js';
 export { listenTcp } from './listen-tcp.js';
 export { listenTls, proxyFront, type TlsCredentials, type TlsListenOptions } from './listen-tls.js';
 export { listenWebSocket, type WebSocketListenOptions } from './listen-websocket.js';

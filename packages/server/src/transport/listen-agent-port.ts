@@ -1,0 +1,145 @@
+/**
+ * The single agent-facing TLS port (443 in production, 8443 by default): raw MQTT chosen by ALPN or by
+ * its first byte, MQTT over WebSocket on `/mqtt`, and the agent HTTPS endpoints on every other path.
+ */
+import { createServer as createHttpServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import { createServer as createNetServer, type Socket } from 'node:net';
+import { createServer as createTlsServer, type TLSSocket } from 'node:tls';
+import type { ListenerHandle, ListenOptions } from './listener-handle.js';
+import { listenHandle, SocketTracker } from './listen-server.js';
+import { tlsPeerInfo, tlsServerOptions, type TlsCredentials } from './listen-tls.js';
+import { serveHttpAndWebSocket } from './serve-http-and-websocket.js';
+
+/**
+ * ALPN names that select raw MQTT. `x-amzn-mqtt-ca` is what AWS IoT asks X.509 clients on 443 to
+ * offer; `mqtt` is the IANA-registered name that Mosquitto's `--alpn` and most other clients send.
+ */
+export const mqttAlpnProtocols: readonly string[] = ['x-amzn-mqtt-ca', 'mqtt'];
+
+/**
+ * ALPN names that select HTTPS. `x-amzn-http-ca` is AWS's name for HTTPS with a client certificate.
+ * `h2` is not offered: `ws` cannot carry WebSocket over HTTP/2 (RFC 8441), and browsers that were
+ * told `h2` try WebSocket there; every HTTP/2 client also offers `http/1.1`.
+ */
+export const httpAlpnProtocols: readonly string[] = ['http/1.1', 'x-amzn-http-ca'];
+
+/** The first byte of an MQTT CONNECT (packet type 1, flags 0). No HTTP method starts with it. */
+const mqttConnectByte = 0x10;
+
+export interface AgentPortListenOptions extends ListenOptions {
+  readonly tls: TlsCredentials;
+  /** Path that upgrades to MQTT over WebSocket. Default `/mqtt`. */
+  readonly path?: string;
+  /** The broker's maximum packet size, for WebSocket frames. */
+  readonly maxPacketSize: number;
+  /** Answers HTTPS requests for every path but `path` (the agent API); without it they get 404. */
+  readonly onRequest?: (req: IncomingMessage, res: ServerResponse) => void;
+  /**
+   * How long a client has from TCP accept until the port knows what it speaks: the TLS handshake,
+   * and without ALPN its first byte. A client that stalls longer is closed. Default 10 s.
+   */
+  readonly handshakeTimeoutMs?: number;
+}
+
+/** What a connection turned out to speak once TLS is up. */
+type Route = 'mqtt' | 'http' | 'sniff';
+
+/**
+ * Listens on the agent port. Every TCP connection passes through one function, `acceptTcp`, before
+ * TLS starts; a PROXY protocol header is read there.
+ *
+ * @example
+ * const handle = await listenAgentPort({ name: 'wss', host: '0.0.0.0', port: 8443, tls, maxPacketSize: 262144, onConnection, onRequest: agentApi.handle });
+ */
+export async function listenAgentPort(options: AgentPortListenOptions): Promise<ListenerHandle> {
+  const timeoutMs = options.handshakeTimeoutMs ?? 10_000;
+  const tracker = new SocketTracker();
+  const onError = (error: Error, context: string): void => options.onError?.(error, context);
+
+  // Never listens: connections reach it through emit('connection'), which is how https.Server
+  // hands a TLS socket to its HTTP half too.
+  const http = createHttpServer();
+  const stopHttp = serveHttpAndWebSocket(http, {
+    name: options.name,
+    path: options.path ?? '/mqtt',
+    maxPacketSize: options.maxPacketSize,
+    secure: true,
+    onRequest: options.onRequest,
+    onConnection: options.onConnection,
+    onError,
+  });
+
+  const tls = createTlsServer({ ...tlsServerOptions(options.tls), ALPNCallback: selectAlpn, handshakeTimeout: timeoutMs });
+  tls.on('secureConnection', (socket: TLSSocket) => {
+    socket.on('error', (error) => onError(error, 'agent port socket'));
+    const route = routeOf(socket);
+    if (route === 'sniff') sniffFirstByte(socket, timeoutMs, (sniffed) => dispatch(socket, sniffed));
+    else dispatch(socket, route);
+  });
+  // Failed and timed-out handshakes (bad certificates, port scanners, stalled clients) end there.
+  // Node reports them but leaves the socket open: a client that stalls mid-handshake would stay.
+  tls.on('tlsClientError', (error: Error, socket: TLSSocket) => {
+    onError(error, 'agent port handshake');
+    socket.destroy();
+  });
+
+  const dispatch = (socket: TLSSocket, route: 'mqtt' | 'http'): void => {
+    if (route === 'http') {
+      http.emit('connection', socket);
+      return;
+    }
+    const peer = tlsPeerInfo(socket, 'tls', options.name);
+    if (peer === undefined) socket.destroy();
+    else options.onConnection(socket, peer);
+  };
+
+  /** The one place every TCP connection passes before TLS: the PROXY protocol reads its header here. */
+  const acceptTcp = (socket: Socket): void => {
+    socket.setNoDelay(true);
+    tracker.add(socket);
+    socket.on('error', (error) => onError(error, 'agent port tcp'));
+    tls.emit('connection', socket);
+  };
+
+  const server = createNetServer({ noDelay: true }, acceptTcp);
+  return listenHandle(server, tracker, options, stopHttp);
+}
+
+/**
+ * Picks the protocol from what the client offers: MQTT names first (a client offering both wants
+ * MQTT), then HTTP. An offer with none of ours is refused with `no_application_protocol`, as
+ * RFC 7301 section 3.2 says, so the client learns why at once.
+ */
+function selectAlpn({ protocols }: { protocols: string[] }): string | undefined {
+  return protocols.find((p) => mqttAlpnProtocols.includes(p)) ?? protocols.find((p) => httpAlpnProtocols.includes(p));
+}
+
+function routeOf(socket: TLSSocket): Route {
+  const alpn = socket.alpnProtocol;
+  if (alpn === false || alpn === null) return 'sniff';
+  return mqttAlpnProtocols.includes(alpn) ? 'mqtt' : 'http';
+}
+
+/**
+ * Waits for a client without ALPN to send its first byte and puts it back, so the chosen side reads
+ * the stream from its start. A CONNECT byte means MQTT; anything else is left to the HTTP parser,
+ * which answers garbage with 400.
+ */
+function sniffFirstByte(socket: TLSSocket, timeoutMs: number, then: (route: 'mqtt' | 'http') => void): void {
+  const timer = setTimeout(() => socket.destroy(), timeoutMs);
+  const onReadable = (): void => {
+    const chunk = socket.read() as Buffer | null;
+    if (chunk === null) return;
+    socket.off('readable', onReadable);
+    socket.off('close', onClose);
+    clearTimeout(timer);
+    socket.unshift(chunk);
+    then(chunk[0] === mqttConnectByte ? 'mqtt' : 'http');
+  };
+  const onClose = (): void => {
+    clearTimeout(timer);
+    socket.off('readable', onReadable);
+  };
+  socket.on('readable', onReadable);
+  socket.once('close', onClose);
+}
