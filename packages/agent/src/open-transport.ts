@@ -59,49 +59,59 @@ export async function openTransport(endpoint: URL, options: { tls: TlsMaterial; 
 }
 
 function connectTcp(host: string, port: number, signal: AbortSignal): Promise<Socket> {
-  return new Promise((resolve, reject) => {
-    const socket = tcpConnect({ host, port });
-    const abort = (): void => {
-      socket.destroy();
-      reject(signal.reason as Error);
-    };
-    signal.addEventListener('abort', abort, { once: true });
+  const socket = tcpConnect({ host, port });
+  return abortable<Socket>(signal, () => socket.destroy(), (resolve, reject) => {
     socket.once('connect', () => {
-      signal.removeEventListener('abort', abort);
       socket.setNoDelay(true);
       resolve(socket);
     });
-    socket.once('error', (error) => {
-      signal.removeEventListener('abort', abort);
-      reject(new Error(`Cannot connect to ${host}:${port}: ${error.message}`, { cause: error }));
-    });
+    socket.on('error', (error) => reject(new Error(`Cannot connect to ${host}:${port}: ${error.message}`, { cause: error })));
   });
 }
 
 function startTls(socket: Socket, host: string, alpn: string[], material: TlsMaterial, signal: AbortSignal): Promise<TLSSocket> {
   const servername = material.servername ?? (isIP(host) === 0 ? host : undefined);
-  return new Promise((resolve, reject) => {
-    const secure = tlsConnect({
-      socket,
-      ALPNProtocols: alpn,
-      ...(servername === undefined ? {} : { servername }),
-      ...(material.cert === undefined ? {} : { cert: material.cert }),
-      ...(material.key === undefined ? {} : { key: material.key }),
-      ...(material.ca === undefined ? {} : { ca: material.ca as string | Buffer | Array<string | Buffer> }),
-    });
+  const secure = tlsConnect({
+    socket,
+    ALPNProtocols: alpn,
+    ...(servername === undefined ? {} : { servername }),
+    ...(material.cert === undefined ? {} : { cert: material.cert }),
+    ...(material.key === undefined ? {} : { key: material.key }),
+    ...(material.ca === undefined ? {} : { ca: material.ca as string | Buffer | Array<string | Buffer> }),
+  });
+  return abortable<TLSSocket>(signal, () => secure.destroy(), (resolve, reject) => {
+    secure.once('secureConnect', () => resolve(secure));
+    secure.on('error', (error: NodeJS.ErrnoException) => reject(new Error(`TLS handshake with ${host} failed: ${error.message}${tlsHint(error.code)}`, { cause: error })));
+  });
+}
+
+/**
+ * Runs one connection step until `run` settles or `signal` aborts it (then `destroy` frees what the
+ * step holds). A signal that is already aborted stops the step at once: an abort listener added
+ * after the abort would never fire.
+ */
+function abortable<T>(signal: AbortSignal, destroy: () => void, run: (resolve: (value: T) => void, reject: (error: Error) => void) => void): Promise<T> {
+  return new Promise<T>((resolve, reject) => {
     const abort = (): void => {
-      secure.destroy();
+      destroy();
       reject(signal.reason as Error);
     };
+    if (signal.aborted) {
+      abort();
+      return;
+    }
     signal.addEventListener('abort', abort, { once: true });
-    secure.once('secureConnect', () => {
-      signal.removeEventListener('abort', abort);
-      resolve(secure);
-    });
-    secure.once('error', (error: NodeJS.ErrnoException) => {
-      signal.removeEventListener('abort', abort);
-      reject(new Error(`TLS handshake with ${host} failed: ${error.message}${tlsHint(error.code)}`, { cause: error }));
-    });
+    const settle = (): void => signal.removeEventListener('abort', abort);
+    run(
+      (value) => {
+        settle();
+        resolve(value);
+      },
+      (error) => {
+        settle();
+        reject(error);
+      },
+    );
   });
 }
 
@@ -121,31 +131,19 @@ function tlsHint(code: string | undefined): string {
 }
 
 function upgradeWebSocket(endpoint: URL, secure: TLSSocket, signal: AbortSignal, maxPacketSize?: number): Promise<Duplex> {
-  return new Promise((resolve, reject) => {
-    const socket = new WebSocket(endpoint.href, ['mqtt'], {
-      // The TLS socket is already open (through the proxy when there is one): ws writes the upgrade on it.
-      createConnection: () => secure,
-      perMessageDeflate: false,
-      ...(maxPacketSize === undefined ? {} : { maxPayload: maxPacketSize }),
-    });
-    const abort = (): void => {
-      socket.terminate();
-      reject(signal.reason as Error);
-    };
-    signal.addEventListener('abort', abort, { once: true });
-    socket.once('open', () => {
-      signal.removeEventListener('abort', abort);
-      resolve(createWebSocketStream(socket));
-    });
+  const socket = new WebSocket(endpoint.href, ['mqtt'], {
+    // The TLS socket is already open (through the proxy when there is one): ws writes the upgrade on it.
+    createConnection: () => secure,
+    perMessageDeflate: false,
+    ...(maxPacketSize === undefined ? {} : { maxPayload: maxPacketSize }),
+  });
+  return abortable<Duplex>(signal, () => socket.terminate(), (resolve, reject) => {
+    socket.once('open', () => resolve(createWebSocketStream(socket)));
     socket.once('unexpected-response', (_request, response) => {
-      signal.removeEventListener('abort', abort);
       response.resume();
       socket.terminate();
       reject(new Error(`WebSocket upgrade to ${endpoint.href} refused with ${response.statusCode} ${response.statusMessage ?? ''}`.trimEnd()));
     });
-    socket.once('error', (error) => {
-      signal.removeEventListener('abort', abort);
-      reject(new Error(`WebSocket upgrade to ${endpoint.href} failed: ${error.message}`, { cause: error }));
-    });
+    socket.on('error', (error) => reject(new Error(`WebSocket upgrade to ${endpoint.href} failed: ${error.message}`, { cause: error })));
   });
 }
