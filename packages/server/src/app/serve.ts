@@ -9,7 +9,7 @@ import { createSigV4Authenticator, startCertificateRecheck } from '../auth/index
 import { createLogger, type Logger } from '../core/index.js';
 import { loadSigningCa, readKeySecret } from '../pki/index.js';
 import type { BrokerStore, IdentityStoreBackend } from '../store/index.js';
-import { listenServer, listenTcp, listenTls, listenWebSocket, ProxyHeaderError, stopListening, type ListenAddress, type ListenerHandle, type ProxyProtocolPolicy } from '../transport/index.js';
+import { listenAgentPort, listenServer, listenTcp, listenTls, listenWebSocket, ProxyHeaderError, stopListening, type ListenAddress, type ListenerHandle, type ProxyProtocolPolicy } from '../transport/index.js';
 import { createJitpProvisioner, createPolicyAuthorizer, RegistryEvents, startFleetProvisioning, startPresenceService, startShadowService } from '../services/index.js';
 import { renderBanner } from './banner.js';
 import { createConnectAuth } from './connect-auth.js';
@@ -229,7 +229,8 @@ export async function startGatehouse(config: GatehouseConfig, options: StartOpti
     await listen('mqtts', (port) => listenTls({ name: 'mqtts', host: mqtts.host, port, onConnection, onError, ...tlsOptions(mqtts.requestClientCert), ...proxyProtocol('mqtts') }));
     const maxPacketSize = config.limits.maxPacketSize;
     await listen('ws', (port) => listenWebSocket({ name: 'ws', host: ws.host, port, path: ws.path, maxPacketSize, onConnection, onError, ...proxyProtocol('ws') }));
-    await listen('wss', (port) => listenWebSocket({ name: 'wss', host: wss.host, port, path: wss.path, maxPacketSize, onConnection, onError, ...tlsOptions(wss.requestClientCert), ...(agentApi === undefined ? {} : { onRequest: agentApi.handle }) }));
+    // `wss` is the single agent port: raw MQTT by ALPN or first byte, WSS on its path, the agent API on the rest.
+    await listen('wss', (port) => listenAgentPort({ name: 'wss', host: wss.host, port, path: wss.path, maxPacketSize, onConnection, onError, ...tlsOptions(wss.requestClientCert), ...proxyProtocol('wss'), ...(agentApi === undefined ? {} : { onRequest: agentApi.handle }) }));
 
     if (config.listeners.admin.enabled) {
       const api: FastifyInstance = await createAdminApi({ admin: broker.admin, adminKey: firstRun.adminKey, logger, health, version, identity: identityServices, policyResolver: policies.resolver, connectivity, shadows });

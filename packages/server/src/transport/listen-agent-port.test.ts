@@ -178,3 +178,54 @@ describe('agent port', () => {
     assert.ok(waited >= 250 && waited < 3000, `closed after ${waited} ms`);
   });
 });
+
+describe('agent port behind a load balancer (PROXY protocol)', () => {
+  let home: string;
+  let caPem: string;
+  let handle: ListenerHandle;
+  const peers: PeerInfo[] = [];
+
+  before(async () => {
+    home = await mkdtemp(join(tmpdir(), 'gatehouse-agent-port-proxy-'));
+    const pki = await ensureLocalPki({ dir: join(home, 'pki') });
+    caPem = await readFile(pki.ca, 'utf8');
+    const tls = { cert: await readFile(pki.cert, 'utf8'), key: await readFile(pki.key, 'utf8'), ca: caPem };
+    handle = await listenAgentPort({ name: 'wss', host: '127.0.0.1', port: 0, tls, maxPacketSize: 65536, onConnection: echo(peers), proxyProtocol: { trustedSources: ['127.0.0.1'], required: true, timeoutMs: 1000 } });
+  });
+  after(async () => {
+    await handle.close();
+    await handle.destroyConnections();
+    await rm(home, { recursive: true, force: true });
+  });
+
+  /** A TCP connection that sends a v1 header for `source`, then speaks TLS. */
+  async function throughBalancer(source: string, options: { ALPNProtocols?: string[] }): Promise<TLSSocket> {
+    const raw = netConnect(handle.address.port, '127.0.0.1');
+    await once(raw, 'connect');
+    raw.write(`PROXY TCP4 ${source} 127.0.0.1 40000 443\r\n`);
+    const socket = tlsConnect({ socket: raw, servername: 'localhost', ca: caPem, ...options });
+    await once(socket, 'secureConnect');
+    return socket;
+  }
+
+  it('raw MQTT by ALPN and WSS both see the client the header names', async () => {
+    const mqtt = await throughBalancer('203.0.113.7', { ALPNProtocols: ['mqtt'] });
+    mqtt.write('x');
+    assert.equal(await readUntil(mqtt, 'echo:x'), 'echo:x');
+    mqtt.destroy();
+
+    const ws = new WebSocket(`wss://localhost:${handle.address.port}/mqtt`, 'mqtt', {
+      ca: caPem,
+      createConnection: () => {
+        const raw = netConnect(handle.address.port, '127.0.0.1');
+        raw.write('PROXY TCP4 198.51.100.9 127.0.0.1 40001 443\r\n');
+        return tlsConnect({ socket: raw, servername: 'localhost', ca: caPem });
+      },
+    });
+    await once(ws, 'open');
+    ws.send(Buffer.from('y'));
+    await once(ws, 'message');
+    ws.close();
+    assert.deepEqual(peers.map((peer) => [peer.transport, peer.remoteAddress, peer.remotePort]), [['tls', '203.0.113.7', 40000], ['wss', '198.51.100.9', 40001]]);
+  });
+});

@@ -7,6 +7,7 @@ import { createServer as createNetServer, type Socket } from 'node:net';
 import { createServer as createTlsServer, type TLSSocket } from 'node:tls';
 import type { ListenerHandle, ListenOptions } from './listener-handle.js';
 import { listenHandle, SocketTracker } from './listen-server.js';
+import { ProxyProtocolGate } from './proxy-protocol-gate.js';
 import { tlsPeerInfo, tlsServerOptions, type TlsCredentials } from './listen-tls.js';
 import { serveHttpAndWebSocket } from './serve-http-and-websocket.js';
 
@@ -46,7 +47,8 @@ type Route = 'mqtt' | 'http' | 'sniff';
 
 /**
  * Listens on the agent port. Every TCP connection passes through one function, `acceptTcp`, before
- * TLS starts; a PROXY protocol header is read there.
+ * TLS starts; with `proxyProtocol` the header is read there, and the client it names becomes the
+ * peer of raw MQTT and WSS connections alike.
  *
  * @example
  * const handle = await listenAgentPort({ name: 'wss', host: '0.0.0.0', port: 8443, tls, maxPacketSize: 262144, onConnection, onRequest: agentApi.handle });
@@ -55,6 +57,8 @@ export async function listenAgentPort(options: AgentPortListenOptions): Promise<
   const timeoutMs = options.handshakeTimeoutMs ?? 10_000;
   const tracker = new SocketTracker();
   const onError = (error: Error, context: string): void => options.onError?.(error, context);
+  const gate = options.proxyProtocol === undefined ? undefined : new ProxyProtocolGate(options.proxyProtocol, { onRefused: (error) => onError(error, 'proxy protocol') });
+  const realPeerOf = gate === undefined ? undefined : (socket: Socket) => gate.peerOf(socket);
 
   // Never listens: connections reach it through emit('connection'), which is how https.Server
   // hands a TLS socket to its HTTP half too.
@@ -67,6 +71,7 @@ export async function listenAgentPort(options: AgentPortListenOptions): Promise<
     onRequest: options.onRequest,
     onConnection: options.onConnection,
     onError,
+    realPeerOf,
   });
 
   const tls = createTlsServer({ ...tlsServerOptions(options.tls), ALPNCallback: selectAlpn, handshakeTimeout: timeoutMs });
@@ -88,17 +93,19 @@ export async function listenAgentPort(options: AgentPortListenOptions): Promise<
       http.emit('connection', socket);
       return;
     }
-    const peer = tlsPeerInfo(socket, 'tls', options.name);
-    if (peer === undefined) socket.destroy();
-    else options.onConnection(socket, peer);
+    const own = tlsPeerInfo(socket, 'tls', options.name);
+    const real = realPeerOf?.(socket);
+    if (own === undefined) socket.destroy();
+    else options.onConnection(socket, real === undefined ? own : { ...own, remoteAddress: real.address, remotePort: real.port });
   };
 
-  /** The one place every TCP connection passes before TLS: the PROXY protocol reads its header here. */
+  /** The one place every TCP connection passes before TLS: a PROXY protocol header is read here. */
   const acceptTcp = (socket: Socket): void => {
     socket.setNoDelay(true);
     tracker.add(socket);
     socket.on('error', (error) => onError(error, 'agent port tcp'));
-    tls.emit('connection', socket);
+    if (gate === undefined) tls.emit('connection', socket);
+    else gate.admit(socket, (admitted) => tls.emit('connection', admitted));
   };
 
   const server = createNetServer({ noDelay: true }, acceptTcp);

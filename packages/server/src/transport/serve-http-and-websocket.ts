@@ -5,6 +5,7 @@ import type { TLSSocket } from 'node:tls';
 import { WebSocketServer } from 'ws';
 import type { PeerInfo, PeerRequest } from '../core/index.js';
 import type { ListenOptions } from './listener-handle.js';
+import type { ProxyEndpoint } from './proxy-protocol.js';
 import { tlsPeerInfo } from './listen-tls.js';
 import { WebSocketDuplex } from './websocket-duplex.js';
 
@@ -23,6 +24,8 @@ export interface HttpAndWebSocketOptions extends Pick<ListenOptions, 'name' | 'o
   readonly secure: boolean;
   /** Answers requests for paths other than `path`; without it they get 404. */
   readonly onRequest?: ((req: IncomingMessage, res: ServerResponse) => void) | undefined;
+  /** The real client behind a load balancer (from a PROXY protocol header), when one named it. */
+  readonly realPeerOf?: ((socket: IncomingMessage['socket']) => ProxyEndpoint | undefined) | undefined;
 }
 
 /**
@@ -89,8 +92,10 @@ function pathOf(req: IncomingMessage): string {
 }
 
 function peerOf(req: IncomingMessage, options: HttpAndWebSocketOptions): PeerInfo | undefined {
-  const peer = options.secure ? tlsPeerInfo(req.socket as TLSSocket, 'wss', options.name) : plainPeerInfo(req, options.name);
-  if (peer === undefined) return undefined;
+  const own = options.secure ? tlsPeerInfo(req.socket as TLSSocket, 'wss', options.name) : plainPeerInfo(req, options.name);
+  if (own === undefined) return undefined;
+  const real = options.realPeerOf?.(req.socket);
+  const peer = real === undefined ? own : { ...own, remoteAddress: real.address, remotePort: real.port };
   // Non-enumerable: the URL may carry a SigV4 signature and session token, which must stay out of
   // logs and admin API answers that print the peer.
   const request: PeerRequest = { url: req.url ?? '/', headers: req.headers };
