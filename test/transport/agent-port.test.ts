@@ -182,3 +182,29 @@ describe('the agent port: MQTT, WSS and HTTPS on one TLS port', () => {
     }
   });
 });
+
+describe('the agent port behind a load balancer', () => {
+  let gh: TestGatehouse;
+
+  before(async () => {
+    gh = await startGatehouse({ config: { listeners: { wss: { proxyProtocol: { enabled: true, trustedSources: ['127.0.0.1'] } } } } });
+  });
+  after(() => gh.stop());
+
+  test('a PROXY v1 header before TLS names the client of a raw MQTT connection (ALPN mqtt)', async () => {
+    // The balancer's part: one header line on the TCP connection, then the client's own TLS.
+    const raw = netConnect(gh.ports.wss, '127.0.0.1');
+    await once(raw, 'connect');
+    raw.write('PROXY TCP4 203.0.113.7 127.0.0.1 40000 443\r\n');
+    const socket = tlsConnect({ socket: raw, servername: 'localhost', ca: gh.caPem, ALPNProtocols: ['mqtt'] });
+    await once(socket, 'secureConnect');
+    // MQTT 3.1.1 CONNECT, client id "lb", clean session, keepalive 60 (anonymous is allowed in tests).
+    socket.write(Buffer.from([0x10, 14, 0, 4, 0x4d, 0x51, 0x54, 0x54, 4, 2, 0, 60, 0, 2, 0x6c, 0x62]));
+    const [connack] = (await once(socket, 'data')) as [Buffer];
+    assert.deepEqual([...connack], [0x20, 2, 0, 0]);
+    const clients = await requestJson(`${gh.urls.admin}/v1/clients`, { headers: { authorization: `Bearer ${gh.adminKey}` } });
+    const entry = (clients.body['items'] as Array<Record<string, unknown>>).find((item) => item['clientId'] === 'lb');
+    assert.equal((entry?.['peer'] as { remoteAddress?: string } | undefined)?.remoteAddress, '203.0.113.7');
+    socket.destroy();
+  });
+});
