@@ -6,6 +6,7 @@ import assert from 'node:assert/strict';
 import { execFile, spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { connect as http2Connect } from 'node:http2';
 import { connect as netConnect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -137,6 +138,28 @@ describe('the agent port: MQTT, WSS and HTTPS on one TLS port', () => {
 
     const health = await requestJson(`https://127.0.0.1:${port}/healthz`, { ca: gh.caPem });
     assert.equal(health.status, 200);
+  });
+
+  test('an HTTP/2-only client (ALPN h2 alone) gets /healthz and a 400 for an empty registration from the agent API', async () => {
+    const session = http2Connect(`https://localhost:${port}`, { ca: gh.caPem });
+    try {
+      const ask = async (headers: Record<string, string>, body?: string): Promise<[number, string]> => {
+        const stream = session.request(headers);
+        stream.end(body);
+        const [answer] = (await once(stream, 'response')) as [Record<string, unknown>];
+        let text = '';
+        for await (const chunk of stream) text += String(chunk);
+        return [Number(answer[':status']), text];
+      };
+      const [status, body] = await ask({ ':path': '/healthz' });
+      assert.equal(status, 200);
+      assert.equal((JSON.parse(body) as { status: string }).status, 'ok');
+      const [refused] = await ask({ ':path': '/v1/register', ':method': 'POST', 'content-type': 'application/json' }, '{}');
+      assert.equal(refused, 400);
+      assert.equal(session.alpnProtocol, 'h2');
+    } finally {
+      session.close();
+    }
   });
 
   test('curl gets /healthz and registers a device with POST /v1/register over HTTP/1.1 on the same port', { skip }, async () => {

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { X509Certificate } from 'node:crypto';
 import { once } from 'node:events';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { connect as http2Connect } from 'node:http2';
 import { request } from 'node:https';
 import { connect as netConnect } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -110,7 +111,7 @@ describe('agent port', () => {
     socket.destroy();
   });
 
-  it('HTTPS without ALPN, with http/1.1 and with a browser offer (h2, http/1.1) reaches the API, body and all', async () => {
+  it('HTTPS without ALPN, with http/1.1 and with a browser offer (h2, http/1.1, which gets http/1.1) reaches the API, body and all', async () => {
     requests.length = 0;
     const plain = await get(handle.address.port, caPem, '/v1/register', { method: 'POST', body: '{"token":"t"}' });
     assert.deepEqual([plain.status, plain.body, plain.alpn], [200, 'api:/v1/register', false]);
@@ -119,6 +120,27 @@ describe('agent port', () => {
     const browser = await get(handle.address.port, caPem, '/healthz', { alpn: ['h2', 'http/1.1'] });
     assert.deepEqual([browser.status, browser.alpn], [200, 'http/1.1']);
     assert.deepEqual(requests, ['POST /v1/register {"token":"t"}', 'GET /crl/x.crl ', 'GET /healthz ']);
+  });
+
+  it('a client that offers only h2 gets the API over HTTP/2, body and all, and 426 on the WebSocket path', async () => {
+    requests.length = 0;
+    const session = http2Connect(`https://localhost:${handle.address.port}`, { ca: caPem });
+    try {
+      const ask = async (headers: Record<string, string>, body?: string): Promise<[number, string]> => {
+        const stream = session.request(headers);
+        stream.end(body);
+        const [answer] = (await once(stream, 'response')) as [Record<string, unknown>];
+        let text = '';
+        for await (const chunk of stream) text += String(chunk);
+        return [Number(answer[':status']), text];
+      };
+      assert.deepEqual(await ask({ ':path': '/v1/register', ':method': 'POST' }, '{"token":"h2"}'), [200, 'api:/v1/register']);
+      assert.equal((await ask({ ':path': '/mqtt' }))[0], 426);
+      assert.equal(session.alpnProtocol, 'h2');
+      assert.deepEqual(requests, ['POST /v1/register {"token":"h2"}']);
+    } finally {
+      session.close();
+    }
   });
 
   it('keeps an HTTP/1.1 connection alive across requests after sniffing it', async () => {

@@ -10,6 +10,7 @@ import { listenHandle, SocketTracker } from './listen-server.js';
 import { ProxyProtocolGate } from './proxy-protocol-gate.js';
 import { tlsPeerInfo, tlsServerOptions, type TlsCredentials } from './listen-tls.js';
 import { serveHttpAndWebSocket } from './serve-http-and-websocket.js';
+import { createHttp2Api } from './serve-http2-api.js';
 
 /**
  * ALPN names that select raw MQTT. `x-amzn-mqtt-ca` is what AWS IoT asks X.509 clients on 443 to
@@ -18,11 +19,14 @@ import { serveHttpAndWebSocket } from './serve-http-and-websocket.js';
 export const mqttAlpnProtocols: readonly string[] = ['x-amzn-mqtt-ca', 'mqtt'];
 
 /**
- * ALPN names that select HTTPS. `x-amzn-http-ca` is AWS's name for HTTPS with a client certificate.
- * `h2` is not offered: `ws` cannot carry WebSocket over HTTP/2 (RFC 8441), and browsers that were
- * told `h2` try WebSocket there; every HTTP/2 client also offers `http/1.1`.
+ * ALPN names that select HTTPS/1.1. `x-amzn-http-ca` is AWS's name for HTTPS with a client
+ * certificate. A client offering `h2` as well gets `http/1.1`: `ws` cannot carry WebSocket over
+ * HTTP/2 (RFC 8441), and a browser that was given `h2` would try WebSocket there.
  */
 export const httpAlpnProtocols: readonly string[] = ['http/1.1', 'x-amzn-http-ca'];
+
+/** Chosen only when the client offers no HTTP/1.1: the agent API over HTTP/2, without WebSocket. */
+const http2AlpnProtocol = 'h2';
 
 /** The first byte of an MQTT CONNECT (packet type 1, flags 0). No HTTP method starts with it. */
 const mqttConnectByte = 0x10;
@@ -43,7 +47,7 @@ export interface AgentPortListenOptions extends ListenOptions {
 }
 
 /** What a connection turned out to speak once TLS is up. */
-type Route = 'mqtt' | 'http' | 'sniff';
+type Route = 'mqtt' | 'http' | 'h2' | 'sniff';
 
 /**
  * Listens on the agent port. Every TCP connection passes through one function, `acceptTcp`, before
@@ -74,6 +78,8 @@ export async function listenAgentPort(options: AgentPortListenOptions): Promise<
     realPeerOf,
   });
 
+  const http2 = createHttp2Api({ path: options.path ?? '/mqtt', onRequest: options.onRequest, ...(options.onError === undefined ? {} : { onError: options.onError }) });
+
   const tls = createTlsServer({ ...tlsServerOptions(options.tls), ALPNCallback: selectAlpn, handshakeTimeout: timeoutMs });
   tls.on('secureConnection', (socket: TLSSocket) => {
     socket.on('error', (error) => onError(error, 'agent port socket'));
@@ -88,9 +94,9 @@ export async function listenAgentPort(options: AgentPortListenOptions): Promise<
     socket.destroy();
   });
 
-  const dispatch = (socket: TLSSocket, route: 'mqtt' | 'http'): void => {
-    if (route === 'http') {
-      http.emit('connection', socket);
+  const dispatch = (socket: TLSSocket, route: Exclude<Route, 'sniff'>): void => {
+    if (route === 'http' || route === 'h2') {
+      (route === 'http' ? http : http2).emit('connection', socket);
       return;
     }
     const own = tlsPeerInfo(socket, 'tls', options.name);
@@ -114,16 +120,17 @@ export async function listenAgentPort(options: AgentPortListenOptions): Promise<
 
 /**
  * Picks the protocol from what the client offers: MQTT names first (a client offering both wants
- * MQTT), then HTTP. An offer with none of ours is refused with `no_application_protocol`, as
+ * MQTT), then HTTP/1.1, then HTTP/2. An offer with none of ours is refused with `no_application_protocol`, as
  * RFC 7301 section 3.2 says, so the client learns why at once.
  */
 function selectAlpn({ protocols }: { protocols: string[] }): string | undefined {
-  return protocols.find((p) => mqttAlpnProtocols.includes(p)) ?? protocols.find((p) => httpAlpnProtocols.includes(p));
+  return protocols.find((p) => mqttAlpnProtocols.includes(p)) ?? protocols.find((p) => httpAlpnProtocols.includes(p)) ?? protocols.find((p) => p === http2AlpnProtocol);
 }
 
 function routeOf(socket: TLSSocket): Route {
   const alpn = socket.alpnProtocol;
   if (alpn === false || alpn === null) return 'sniff';
+  if (alpn === http2AlpnProtocol) return 'h2';
   return mqttAlpnProtocols.includes(alpn) ? 'mqtt' : 'http';
 }
 
