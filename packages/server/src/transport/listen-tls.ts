@@ -18,7 +18,12 @@ export interface TlsCredentials {
 
 export interface TlsListenOptions extends ListenOptions {
   readonly tls: TlsCredentials;
+  /** A client that has not finished its handshake by then is closed; default 10 000 ms (Node's own is 120 s). */
+  readonly handshakeTimeoutMs?: number;
 }
+
+/** Node's default lets a silent client hold a socket for two minutes; agents finish in well under a second. */
+export const DEFAULT_HANDSHAKE_TIMEOUT_MS = 10_000;
 
 /**
  * Listens for MQTT over TLS.
@@ -28,7 +33,7 @@ export interface TlsListenOptions extends ListenOptions {
  */
 export async function listenTls(options: TlsListenOptions): Promise<ListenerHandle> {
   const tracker = new SocketTracker();
-  const server = createServer(tlsServerOptions(options.tls));
+  const server = createServer({ ...tlsServerOptions(options.tls), handshakeTimeout: options.handshakeTimeoutMs ?? DEFAULT_HANDSHAKE_TIMEOUT_MS });
   const gate = options.proxyProtocol === undefined ? undefined : new ProxyProtocolGate(options.proxyProtocol, { onRefused: (error) => options.onError?.(error, 'proxy protocol') });
   server.on('connection', (socket) => {
     socket.setNoDelay(true);
@@ -45,8 +50,12 @@ export async function listenTls(options: TlsListenOptions): Promise<ListenerHand
     }
     options.onConnection(socket, peer);
   });
-  // Failed handshakes (bad certificates, port scanners) are the client's problem, never ours.
-  server.on('tlsClientError', (error) => options.onError?.(error, 'tls handshake'));
+  // Failed handshakes (bad certificates, port scanners) are the client's problem, never ours. Node
+  // reports a handshake timeout but leaves the socket open: a silent client would keep its descriptor.
+  server.on('tlsClientError', (error, socket) => {
+    options.onError?.(error, 'tls handshake');
+    socket.destroy();
+  });
   return listenHandle(gate === undefined ? server : proxyFront(server, gate, tracker, options), tracker, options);
 }
 

@@ -1,9 +1,10 @@
 /** MQTT over WebSocket and WebSocket over TLS: one HTTP(S) server whose only upgradeable path is `/mqtt`. */
 import { createServer as createHttpServer, type IncomingMessage, type Server as HttpServer, type ServerResponse } from 'node:http';
+import type { Duplex } from 'node:stream';
 import { createServer as createHttpsServer } from 'node:https';
 import type { ListenerHandle, ListenOptions } from './listener-handle.js';
 import { listenHandle, SocketTracker } from './listen-server.js';
-import { tlsServerOptions, type TlsCredentials } from './listen-tls.js';
+import { DEFAULT_HANDSHAKE_TIMEOUT_MS, tlsServerOptions, type TlsCredentials } from './listen-tls.js';
 import { serveHttpAndWebSocket } from './serve-http-and-websocket.js';
 
 export interface WebSocketListenOptions extends ListenOptions {
@@ -29,7 +30,7 @@ export interface WebSocketListenOptions extends ListenOptions {
  */
 export async function listenWebSocket(options: WebSocketListenOptions): Promise<ListenerHandle> {
   const tracker = new SocketTracker();
-  const server: HttpServer = options.tls === undefined ? createHttpServer() : createHttpsServer(tlsServerOptions(options.tls));
+  const server: HttpServer = options.tls === undefined ? createHttpServer() : createHttpsServer({ ...tlsServerOptions(options.tls), handshakeTimeout: DEFAULT_HANDSHAKE_TIMEOUT_MS });
   server.on('connection', (socket) => {
     socket.setNoDelay(true);
     tracker.add(socket);
@@ -44,6 +45,10 @@ export async function listenWebSocket(options: WebSocketListenOptions): Promise<
     onConnection: options.onConnection,
     ...(options.onError === undefined ? {} : { onError: options.onError }),
   });
-  server.on('tlsClientError', (error: Error) => options.onError?.(error, 'wss handshake'));
+  // As in listen-tls.ts: Node leaves the socket of a failed or timed-out handshake open.
+  server.on('tlsClientError', (error: Error, socket: Duplex) => {
+    options.onError?.(error, 'wss handshake');
+    socket.destroy();
+  });
   return listenHandle(server, tracker, options, stop);
 }

@@ -97,6 +97,20 @@ describe('transports', () => {
     assert.equal(peers[1]?.clientCertificate, undefined);
   });
 
+  it('TLS: a client that never finishes its handshake is closed at the handshake timeout, not left holding a socket', async () => {
+    const errors: string[] = [];
+    const handle = await listenTls({ name: 'mqtts', host: '127.0.0.1', port: 0, tls, handshakeTimeoutMs: 200, onConnection: echo([]), onError: (error) => errors.push((error as { code?: string }).code ?? error.message) });
+    handles.push(handle);
+    const silent = netConnect(handle.address.port, '127.0.0.1');
+    const started = Date.now();
+    await new Promise<void>((resolve, reject) => {
+      silent.once('close', () => resolve());
+      setTimeout(() => reject(new Error('the silent client is still connected after 3 s')), 3000).unref();
+    });
+    assert.ok(Date.now() - started < 2500, `closed after ${Date.now() - started} ms`);
+    assert.deepEqual(errors, ['ERR_TLS_HANDSHAKE_TIMEOUT']);
+  });
+
   it('TLS: a client certificate from another CA is passed on for the broker to judge (customer CAs are registered at run time)', async () => {
     const peers: PeerInfo[] = [];
     const handle = await listenTls({ name: 'mqtts', host: '127.0.0.1', port: 0, tls, onConnection: echo(peers) });
