@@ -2,7 +2,8 @@
  * The single agent port through a real forward proxy (Debian's tinyproxy with Basic auth), with the
  * agent port as the only MQTT way in: the SDK connects over WSS through the proxy and round-trips a
  * message, wrong proxy credentials are named as the proxy's 407, the proxy's log shows the CONNECT,
- * mosquitto_sub connects on the same port by ALPN `mqtt`, and curl gets /healthz there.
+ * mosquitto_sub connects on the same port by ALPN `mqtt`, curl gets /healthz there, and the
+ * `gatehouse-agent` CLI registers, runs, publishes and subscribes through the proxy.
  */
 import assert from 'node:assert/strict';
 import { execFile, spawn } from 'node:child_process';
@@ -10,6 +11,7 @@ import { once } from 'node:events';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { after, before, describe, test } from 'node:test';
 import { promisify } from 'node:util';
 import { createAgent, ProxyTunnelError, type Agent } from '../../packages/agent/src/index.ts';
@@ -17,6 +19,7 @@ import { missingTools, skipWithoutTinyproxy, startForwardProxy, startGatehouse, 
 import { onboardDevice, requestJson, type OnboardedDevice } from '../identity/onboarding-kit.ts';
 
 const run = promisify(execFile);
+const agentBin = fileURLToPath(new URL('../../packages/agent/bin/gatehouse-agent.js', import.meta.url));
 
 /** Polls an async `condition` every 50 ms; throws with `what()` after 10 s. */
 async function eventually(condition: () => Promise<boolean>, what: () => string): Promise<void> {
@@ -116,6 +119,8 @@ describe('the agent port through a real HTTP forward proxy (tinyproxy, Basic aut
     assert.equal(error.status, 407);
     assert.match(error.message, new RegExp(`refused CONNECT localhost:${gh.ports.wss} with 407 .*proxy wants credentials`));
     assert.equal(agent.connected, false);
+    // It would keep retrying, and its CONNECTs would mix into what later tests read from the log.
+    await agent.close();
   });
 
   test('wrong proxy credentials fail as the proxy\'s refusal, never showing the password', async () => {
@@ -129,6 +134,7 @@ describe('the agent port through a real HTTP forward proxy (tinyproxy, Basic aut
     assert.match(error.message, new RegExp(`refused CONNECT localhost:${gh.ports.wss} with ${error.status}`));
     assert.doesNotMatch(error.message, /wrong-password/);
     assert.equal(agent.connected, false);
+    await agent.close();
     assert.ok((await proxy.connectRequests()).length > before, 'tinyproxy saw the refused CONNECT');
   });
 
@@ -175,5 +181,52 @@ describe('the agent port through a real HTTP forward proxy (tinyproxy, Basic aut
     const viaProxy = await run('curl', ['-sS', '--fail', '--cacert', join(dir, 'ca.pem'), '--proxy', `http://127.0.0.1:${proxy.port}`, '--proxy-user', `${USER}:${PASSWORD}`, healthz], { timeout: 10_000 });
     assert.equal(viaProxy.stdout, direct.stdout);
     assert.deepEqual((await proxy.connectRequests()).slice(before), [`localhost:${gh.ports.wss}`]);
+  });
+
+  test('gatehouse-agent registers, runs, subscribes and publishes through the proxy', async () => {
+    const agentDir = join(dir, 'cli-agent');
+    // The machine's own proxy settings must not decide where the CLI goes: only this proxy.
+    const env = { ...process.env, HTTPS_PROXY: proxy.url(), https_proxy: proxy.url(), NO_PROXY: 'example.com', no_proxy: 'example.com', GATEHOUSE_AGENT_DIR: agentDir };
+    const cli = (...args: string[]): Promise<{ stdout: string; stderr: string }> => run(process.execPath, [agentBin, ...args], { env, timeout: 30_000 });
+    const endpointFlags = ['--endpoint', endpoint()];
+    const before = (await proxy.connectRequests()).length;
+
+    const minted = await requestJson(`${gh.urls.admin}/v1/tokens`, { headers: { authorization: `Bearer ${gh.adminKey}` }, body: { thing: 'cli-agent' } });
+    assert.equal(minted.status, 201, JSON.stringify(minted.body));
+    const registered = await cli('register', '--token', String(minted.body['token']), '--endpoint', `https://localhost:${gh.ports.wss}`, '--ca', join(dir, 'ca.pem'));
+    assert.match(registered.stdout, /Registered thing "cli-agent" of tenant "default"/);
+
+    const running = spawn(process.execPath, [agentBin, 'run', ...endpointFlags], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+    let runOut = '';
+    running.stdout.on('data', (chunk: Buffer) => void (runOut += chunk.toString('utf8')));
+    running.stderr.on('data', (chunk: Buffer) => void (runOut += chunk.toString('utf8')));
+    const runExited = once(running, 'exit') as Promise<[number | null]>;
+    const subscriber = spawn(process.execPath, [agentBin, 'sub', 'cli-echo', '--count', '1', ...endpointFlags], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+    let subOut = '';
+    let subErr = '';
+    subscriber.stdout.on('data', (chunk: Buffer) => void (subOut += chunk.toString('utf8')));
+    subscriber.stderr.on('data', (chunk: Buffer) => void (subErr += chunk.toString('utf8')));
+    const subExited = once(subscriber, 'exit') as Promise<[number | null]>;
+    try {
+      await waitFor(() => new RegExp(`connected ${endpoint().replaceAll('/', '\\/')}`).test(runOut) || running.exitCode !== null, '`gatehouse-agent run` connected', 20_000);
+      assert.match(runOut, /connected wss:\/\/localhost:\d+\/mqtt \(new session\)/, runOut);
+      await waitFor(() => /subscribed to/.test(subErr) || subscriber.exitCode !== null, '`gatehouse-agent sub` subscribed', 20_000);
+      assert.match(subErr, /subscribed to default\/cli-agent\/cli-echo/, subErr);
+
+      // Its own client id, so it does not take the subscriber's session over.
+      const published = await cli('pub', 'cli-echo', 'hello from the cli', '--client-id', 'cli-agent-pub', ...endpointFlags);
+      assert.match(published.stdout, /published default\/cli-agent\/cli-echo/);
+      const [subCode] = await subExited;
+      assert.equal(subCode, 0, subErr);
+      assert.equal(subOut, 'default/cli-agent/cli-echo hello from the cli\n');
+    } finally {
+      if (subscriber.exitCode === null) subscriber.kill();
+      if (running.exitCode === null) running.kill('SIGTERM');
+    }
+    const [runCode] = await runExited;
+    assert.equal(runCode, 0, runOut);
+    assert.match(runOut, /closing \(SIGTERM\)[\s\S]*closed/);
+    // register, run, sub and pub: each went out through tinyproxy to the agent port.
+    assert.deepEqual((await proxy.connectRequests()).slice(before), Array.from({ length: 4 }, () => `localhost:${gh.ports.wss}`));
   });
 });
