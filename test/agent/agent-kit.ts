@@ -5,11 +5,11 @@
 import { once } from 'node:events';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { createServer, type IncomingMessage, type Server } from 'node:http';
-import { connect, createServer as createTcpServer, type AddressInfo, type Socket } from 'node:net';
+import { connect, type AddressInfo, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createAgent, type Agent, type AgentEvents, type AgentOptions } from '../../packages/agent/src/index.ts';
-import { startGatehouse, type StartGatehouseOptions, type TestGatehouse } from '../helpers/index.ts';
+import { freePort, startGatehouse, type StartGatehouseOptions, type TestGatehouse } from '../helpers/index.ts';
 import { onboardDevice, type OnboardedDevice } from '../identity/onboarding-kit.ts';
 
 export type { OnboardedDevice };
@@ -93,14 +93,8 @@ export async function eventually(condition: () => Promise<boolean>, what: string
 }
 
 /** A port nothing listens on (bound, then closed), for a dead endpoint. */
-export async function closedPort(): Promise<number> {
-  const server = createTcpServer();
-  server.listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  const { port } = server.address() as AddressInfo;
-  server.close();
-  await once(server, 'close');
-  return port;
+export function closedPort(): Promise<number> {
+  return freePort();
 }
 
 /** A forward proxy that tunnels CONNECT after Basic auth, and records what it was asked. */

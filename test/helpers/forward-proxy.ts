@@ -5,9 +5,10 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { access, constants, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import { connect, createServer, type AddressInfo } from 'node:net';
+import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { freePort } from './free-port.ts';
 import { missingTools } from './system-tools.ts';
 
 const INSTALL_HINT = 'apt-get update && apt-get install -y tinyproxy, or bash scripts/install-system-deps.sh';
@@ -126,17 +127,6 @@ function configText(options: ForwardProxyOptions & { port: number; logFile: stri
     'DisableViaHeader Yes',
     '',
   ].join('\n');
-}
-
-/** A port of 127.0.0.1 that was free a moment ago. */
-async function freePort(): Promise<number> {
-  const server = createServer();
-  server.listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  const { port } = server.address() as AddressInfo;
-  server.close();
-  await once(server, 'close');
-  return port;
 }
 
 /** True once `port` accepts connections; false when the process exits first or 5 s pass. */

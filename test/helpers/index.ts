@@ -11,4 +11,5 @@ export { connectClient, subackCodes } from './connect-client.ts';
 export { sleep, waitFor } from './wait.ts';
 export { httpRequest, type HttpTextAnswer, type HttpRequestOptions } from './http-request.ts';
 export { missingTools } from './system-tools.ts';
+export { freePort } from './free-port.ts';
 export { findTinyproxy, skipWithoutTinyproxy, startForwardProxy, type ForwardProxy, type ForwardProxyOptions } from './forward-proxy.ts';

@@ -6,7 +6,7 @@
  * `gatehouse-agent` CLI registers, runs, publishes and subscribes through the proxy.
  */
 import assert from 'node:assert/strict';
-import { execFile, spawn } from 'node:child_process';
+import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -20,6 +20,25 @@ import { onboardDevice, requestJson, type OnboardedDevice } from '../identity/on
 
 const run = promisify(execFile);
 const agentBin = fileURLToPath(new URL('../../packages/agent/bin/gatehouse-agent.js', import.meta.url));
+
+/** A child process whose output is kept, for tools that run while the test goes on. */
+interface RunningTool {
+  readonly child: ChildProcess;
+  stdout(): string;
+  stderr(): string;
+  /** Resolves with the exit code. */
+  readonly exited: Promise<number | null>;
+}
+
+function startTool(command: string, args: readonly string[], env?: NodeJS.ProcessEnv): RunningTool {
+  const child = spawn(command, args, { stdio: ['ignore', 'pipe', 'pipe'], ...(env === undefined ? {} : { env }) });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.on('data', (chunk: Buffer) => void (stdout += chunk.toString('utf8')));
+  child.stderr.on('data', (chunk: Buffer) => void (stderr += chunk.toString('utf8')));
+  const exited = (once(child, 'exit') as Promise<[number | null]>).then(([code]) => code);
+  return { child, stdout: () => stdout, stderr: () => stderr, exited };
+}
 
 /** Polls an async `condition` every 50 ms; throws with `what()` after 10 s. */
 async function eventually(condition: () => Promise<boolean>, what: () => string): Promise<void> {
@@ -141,16 +160,11 @@ describe('the agent port through a real HTTP forward proxy (tinyproxy, Basic aut
   test('mosquitto_sub with --tls-alpn mqtt and the device certificate connects on the same port and receives a message', async () => {
     const sender = await startAgent(proxy.url(), 'meter-1-sender');
     await new Promise<void>((resolve) => sender.once('connected', () => resolve()));
-    const child = spawn('mosquitto_sub', [
+    const sub = startTool('mosquitto_sub', [
       '-h', '127.0.0.1', '-p', String(gh.ports.wss), '--tls-alpn', 'mqtt', '-V', 'mqttv5',
       '--cafile', join(dir, 'ca.pem'), '--cert', join(dir, 'device.pem'), '--key', join(dir, 'device.key'),
       '-i', 'meter-1-mosquitto', '-t', 'acme/meter-1/to-mosquitto', '-q', '1', '-C', '1', '-W', '15', '-d',
-    ], { stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (chunk: Buffer) => void (stdout += chunk.toString('utf8')));
-    child.stderr.on('data', (chunk: Buffer) => void (stderr += chunk.toString('utf8')));
-    const exited = once(child, 'exit') as Promise<[number | null]>;
+    ]);
     try {
       // mosquitto_sub's stdout is block-buffered on a pipe, so ask the server when it has subscribed.
       let client: Record<string, unknown> | undefined;
@@ -158,17 +172,17 @@ describe('the agent port through a real HTTP forward proxy (tinyproxy, Basic aut
         const answer = await requestJson(`${gh.urls.admin}/v1/clients`, { headers: { authorization: `Bearer ${gh.adminKey}` } });
         client = (answer.body['items'] as Array<Record<string, unknown>>).find((item) => String(item['clientId']).endsWith('meter-1-mosquitto'));
         return client !== undefined && client['subscriptions'] === 1;
-      }, () => `mosquitto_sub subscribed (exit ${child.exitCode}):\n${stdout}\n${stderr}`);
+      }, () => `mosquitto_sub subscribed (exit ${sub.child.exitCode}):\n${sub.stdout()}\n${sub.stderr()}`);
       // Raw MQTT in TLS on the agent port: not the WebSocket path of the same listener.
       const peer = client?.['peer'] as Record<string, unknown>;
       assert.deepEqual([peer['transport'], peer['listener'], peer['localPort']], ['tls', 'wss', gh.ports.wss]);
       await sender.publish('to-mosquitto', 'hello mosquitto', { qos: 1 });
-      const [code] = await exited;
-      assert.equal(code, 0, `mosquitto_sub exited ${code}:\n${stdout}\n${stderr}`);
-      assert.match(stdout, /received PUBLISH .*'acme\/meter-1\/to-mosquitto'/);
-      assert.match(stdout, /^hello mosquitto$/m);
+      const code = await sub.exited;
+      assert.equal(code, 0, `mosquitto_sub exited ${code}:\n${sub.stdout()}\n${sub.stderr()}`);
+      assert.match(sub.stdout(), /received PUBLISH .*'acme\/meter-1\/to-mosquitto'/);
+      assert.match(sub.stdout(), /^hello mosquitto$/m);
     } finally {
-      if (child.exitCode === null) child.kill();
+      if (sub.child.exitCode === null) sub.child.kill();
     }
   });
 
@@ -196,36 +210,25 @@ describe('the agent port through a real HTTP forward proxy (tinyproxy, Basic aut
     const registered = await cli('register', '--token', String(minted.body['token']), '--endpoint', `https://localhost:${gh.ports.wss}`, '--ca', join(dir, 'ca.pem'));
     assert.match(registered.stdout, /Registered thing "cli-agent" of tenant "default"/);
 
-    const running = spawn(process.execPath, [agentBin, 'run', ...endpointFlags], { env, stdio: ['ignore', 'pipe', 'pipe'] });
-    let runOut = '';
-    running.stdout.on('data', (chunk: Buffer) => void (runOut += chunk.toString('utf8')));
-    running.stderr.on('data', (chunk: Buffer) => void (runOut += chunk.toString('utf8')));
-    const runExited = once(running, 'exit') as Promise<[number | null]>;
-    const subscriber = spawn(process.execPath, [agentBin, 'sub', 'cli-echo', '--count', '1', ...endpointFlags], { env, stdio: ['ignore', 'pipe', 'pipe'] });
-    let subOut = '';
-    let subErr = '';
-    subscriber.stdout.on('data', (chunk: Buffer) => void (subOut += chunk.toString('utf8')));
-    subscriber.stderr.on('data', (chunk: Buffer) => void (subErr += chunk.toString('utf8')));
-    const subExited = once(subscriber, 'exit') as Promise<[number | null]>;
+    const running = startTool(process.execPath, [agentBin, 'run', ...endpointFlags], env);
+    const subscriber = startTool(process.execPath, [agentBin, 'sub', 'cli-echo', '--count', '1', ...endpointFlags], env);
     try {
-      await waitFor(() => new RegExp(`connected ${endpoint().replaceAll('/', '\\/')}`).test(runOut) || running.exitCode !== null, '`gatehouse-agent run` connected', 20_000);
-      assert.match(runOut, /connected wss:\/\/localhost:\d+\/mqtt \(new session\)/, runOut);
-      await waitFor(() => /subscribed to/.test(subErr) || subscriber.exitCode !== null, '`gatehouse-agent sub` subscribed', 20_000);
-      assert.match(subErr, /subscribed to default\/cli-agent\/cli-echo/, subErr);
+      await waitFor(() => new RegExp(`connected ${endpoint().replaceAll('/', '\\/')}`).test(running.stdout()) || running.child.exitCode !== null, '`gatehouse-agent run` connected', 20_000);
+      assert.match(running.stdout(), /connected wss:\/\/localhost:\d+\/mqtt \(new session\)/, running.stderr());
+      await waitFor(() => /subscribed to/.test(subscriber.stderr()) || subscriber.child.exitCode !== null, '`gatehouse-agent sub` subscribed', 20_000);
+      assert.match(subscriber.stderr(), /subscribed to default\/cli-agent\/cli-echo/);
 
       // Its own client id, so it does not take the subscriber's session over.
       const published = await cli('pub', 'cli-echo', 'hello from the cli', '--client-id', 'cli-agent-pub', ...endpointFlags);
       assert.match(published.stdout, /published default\/cli-agent\/cli-echo/);
-      const [subCode] = await subExited;
-      assert.equal(subCode, 0, subErr);
-      assert.equal(subOut, 'default/cli-agent/cli-echo hello from the cli\n');
+      assert.equal(await subscriber.exited, 0, subscriber.stderr());
+      assert.equal(subscriber.stdout(), 'default/cli-agent/cli-echo hello from the cli\n');
     } finally {
-      if (subscriber.exitCode === null) subscriber.kill();
-      if (running.exitCode === null) running.kill('SIGTERM');
+      if (subscriber.child.exitCode === null) subscriber.child.kill();
+      if (running.child.exitCode === null) running.child.kill('SIGTERM');
     }
-    const [runCode] = await runExited;
-    assert.equal(runCode, 0, runOut);
-    assert.match(runOut, /closing \(SIGTERM\)[\s\S]*closed/);
+    assert.equal(await running.exited, 0, running.stdout() + running.stderr());
+    assert.match(running.stdout(), /closing \(SIGTERM\)[\s\S]*closed/);
     // register, run, sub and pub: each went out through tinyproxy to the agent port.
     assert.deepEqual((await proxy.connectRequests()).slice(before), Array.from({ length: 4 }, () => `localhost:${gh.ports.wss}`));
   });
