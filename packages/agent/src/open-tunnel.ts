@@ -50,7 +50,8 @@ export function openTunnel(proxy: URL, host: string, port: number, options: { si
       const status = response.statusCode ?? 0;
       if (status < 200 || status > 299) {
         socket.destroy();
-        const hint = status === 407 ? ': the proxy wants credentials (put them in the proxy URL, http://user:password@host:port)' : '';
+        // Some proxies (tinyproxy 1.11, its issue #532) answer wrong credentials with 401 rather than 407.
+        const hint = status === 407 || status === 401 ? ': the proxy wants credentials (put them in the proxy URL, http://user:password@host:port)' : '';
         reject(new ProxyTunnelError(`Proxy ${where} refused CONNECT ${authority} with ${status} ${response.statusMessage ?? ''}`.trimEnd() + hint, status));
         return;
       }
