@@ -5,7 +5,7 @@ import type { DiagnosisContext, Verdict } from './diagnosis-context.ts';
 
 /**
  * Asks the proxy to CONNECT to the endpoint (Basic auth from the proxy URL) and reads its status:
- * 407 means the credentials, 403 the proxy's own policy, 502/503/504 that the proxy could not reach
+ * 407 (or 401) means the credentials, 403 the proxy's own policy, 502/503/504 that the proxy could not reach
  * the endpoint. The open tunnel is what the TLS step then runs on.
  */
 export async function checkProxy(context: DiagnosisContext): Promise<Verdict> {
@@ -31,12 +31,14 @@ function explainRefusal(status: number | undefined, error: Error, at: { where: s
         return { status: 'fail', cause: `Proxy ${where} did not answer the CONNECT for ${authority} in time`, ask: `Ask IT whether ${where} is the right proxy and is up` };
       }
       return { status: 'fail', cause: `Cannot reach the proxy ${where}: ${error.message}`, ask: `Ask IT for the proxy's address (HTTPS_PROXY) and whether this machine may reach it` };
+    // tinyproxy 1.11 answers wrong credentials with 401 rather than 407 (its issue #532).
+    case 401:
     case 407:
       return {
         status: 'fail',
         cause: at.hasCredentials
-          ? `Proxy ${where} refused the credentials (407 Proxy Authentication Required)`
-          : `Proxy ${where} wants credentials (407 Proxy Authentication Required) and HTTPS_PROXY has none`,
+          ? `Proxy ${where} refused the credentials (${status === 407 ? '407 Proxy Authentication Required' : '401'})`
+          : `Proxy ${where} wants credentials (${status === 407 ? '407 Proxy Authentication Required' : '401'}) and HTTPS_PROXY has none`,
         ask: `Proxy credentials were refused: ask the proxy admin for a user and password allowed to CONNECT to ${authority}, and put them in HTTPS_PROXY as http://user:password@host:port`,
       };
     case 403:
