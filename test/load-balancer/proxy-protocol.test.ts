@@ -8,6 +8,7 @@ import type { Duplex } from 'node:stream';
 import { connect as connectTls } from 'node:tls';
 import { after, before, describe, test } from 'node:test';
 import { MqttClient, type IClientOptions } from 'mqtt';
+import WebSocket, { createWebSocketStream } from 'ws';
 import { connectClient, startGatehouse, waitFor, type TestGatehouse } from '../helpers/index.ts';
 
 /** Publish only from 203.0.113.0/24; everything else from anywhere. */
@@ -172,4 +173,38 @@ describe('PROXY protocol on the mqtt and mqtts listeners', () => {
     await waitFor(() => connected.has('direct'), 'presence event');
     assert.equal(connected.get('direct')?.['ipAddress'], '127.0.0.2');
   });
+});
+
+describe('PROXY protocol on the plain ws listener', () => {
+  let gh: TestGatehouse;
+  before(async () => {
+    gh = await startGatehouse({ config: { listeners: { ws: { proxyProtocol: { enabled: true, trustedSources: ['127.0.0.1/32'] } } } } });
+  });
+  after(() => gh.stop());
+
+  for (const [version, header] of [['v1', v1Header], ['v2', v2Header]] as const) {
+    test(`${version}: the WebSocket client named in the header is the connection's peer`, async () => {
+      const clientId = `ws-${version}`;
+      const url = new URL(gh.urls.ws);
+      // The balancer's header goes out before the HTTP upgrade request on the same socket.
+      const socket = new WebSocket(gh.urls.ws, 'mqtt', {
+        createConnection: () => {
+          const raw = connectTcp({ host: url.hostname, port: Number(url.port) });
+          raw.write(header('203.0.113.40', 40100));
+          return raw;
+        },
+      });
+      await once(socket, 'open');
+      const stream = createWebSocketStream(socket);
+      const client = new MqttClient(() => stream, { clientId, protocolVersion: 5, reconnectPeriod: 0 });
+      await once(client, 'connect');
+      try {
+        const clients = await (await fetch(`${gh.urls.admin}/v1/clients`, { headers: { authorization: `Bearer ${gh.adminKey}` } })).json() as { items?: Array<{ clientId?: string; peer?: { remoteAddress?: string; remotePort?: number } }> };
+        const listed = (clients.items ?? []).find((item) => item.clientId === clientId);
+        assert.deepEqual([listed?.peer?.remoteAddress, listed?.peer?.remotePort], ['203.0.113.40', 40100], JSON.stringify(listed));
+      } finally {
+        await client.endAsync(true);
+      }
+    });
+  }
 });

@@ -144,7 +144,7 @@ describe('loadConfig', () => {
       );
       await rejectsWith(
         loadConfig({ cwd: dir, env: {}, flags: { set: ['listeners.ws.proxyProtocol.enabled=true'] } }),
-        'Setting "listeners.ws.proxyProtocol.enabled" cannot be true yet: the ws listener does not read the PROXY protocol; use it on mqtt, mqtts or wss (from --set listeners.ws.proxyProtocol.enabled=true)',
+        'Setting "listeners.ws.proxyProtocol.trustedSources" must name the load balancers\' addresses (e.g. 10.0.0.0/8) when the PROXY protocol is enabled (from --set listeners.ws.proxyProtocol.enabled=true)',
       );
       const proxies = join(dir, 'proxies.yaml');
       await writeFile(proxies, 'listeners:\n  mqtt:\n    proxyProtocol:\n      enabled: true\n      trustedSources: [10.0.0.0/8, "2001:db8::/129"]\n');

@@ -146,11 +146,6 @@ function checkCombinations(config: GatehouseConfig, origins: ReadonlyMap<string,
   for (const name of proxyListenerNames) {
     const { enabled, trustedSources } = config.listeners[name].proxyProtocol;
     const setting = `listeners.${name}.proxyProtocol.trustedSources`;
-    // The plain WebSocket listener does not read the header yet (the agent port, wss, does): refusing
-    // beats quietly showing the balancer's address.
-    if (enabled && name === 'ws') {
-      throw configError(`Setting "listeners.${name}.proxyProtocol.enabled" cannot be true yet: the ${name} listener does not read the PROXY protocol; use it on mqtt, mqtts or wss`, origins.get(`listeners.${name}.proxyProtocol.enabled`));
-    }
     if (enabled && trustedSources.length === 0) {
       throw configError(`Setting "${setting}" must name the load balancers' addresses (e.g. 10.0.0.0/8) when the PROXY protocol is enabled`, origins.get(`listeners.${name}.proxyProtocol.enabled`));
     }

@@ -4,7 +4,8 @@ import type { Duplex } from 'node:stream';
 import { createServer as createHttpsServer } from 'node:https';
 import type { ListenerHandle, ListenOptions } from './listener-handle.js';
 import { listenHandle, SocketTracker } from './listen-server.js';
-import { DEFAULT_HANDSHAKE_TIMEOUT_MS, tlsServerOptions, type TlsCredentials } from './listen-tls.js';
+import { DEFAULT_HANDSHAKE_TIMEOUT_MS, proxyFront, tlsServerOptions, type TlsCredentials } from './listen-tls.js';
+import { ProxyProtocolGate } from './proxy-protocol-gate.js';
 import { serveHttpAndWebSocket } from './serve-http-and-websocket.js';
 
 export interface WebSocketListenOptions extends ListenOptions {
@@ -36,6 +37,8 @@ export async function listenWebSocket(options: WebSocketListenOptions): Promise<
     tracker.add(socket);
     socket.on('error', (error) => options.onError?.(error, 'websocket socket'));
   });
+  // Behind a balancer the PROXY header is read before the HTTP(S) server sees a byte (listen-tls.ts proxyFront).
+  const gate = options.proxyProtocol === undefined ? undefined : new ProxyProtocolGate(options.proxyProtocol, { onRefused: (error) => options.onError?.(error, 'proxy protocol') });
   const stop = serveHttpAndWebSocket(server, {
     name: options.name,
     path: options.path ?? '/mqtt',
@@ -43,6 +46,7 @@ export async function listenWebSocket(options: WebSocketListenOptions): Promise<
     secure: options.tls !== undefined,
     onRequest: options.onRequest,
     onConnection: options.onConnection,
+    realPeerOf: gate === undefined ? undefined : (socket) => gate.peerOf(socket),
     ...(options.onError === undefined ? {} : { onError: options.onError }),
   });
   // As in listen-tls.ts: Node leaves the socket of a failed or timed-out handshake open.
@@ -50,5 +54,5 @@ export async function listenWebSocket(options: WebSocketListenOptions): Promise<
     options.onError?.(error, 'wss handshake');
     socket.destroy();
   });
-  return listenHandle(server, tracker, options, stop);
+  return listenHandle(gate === undefined ? server : proxyFront(server, gate, tracker, options), tracker, options, stop);
 }
