@@ -75,6 +75,6 @@ describe('gatehouse-agent diagnose (the command)', () => {
   test('a directory that was never registered is one line on stderr, exit 1', async () => {
     const run = await diagnoseCli('--dir', join(work, 'nothing-here'));
     assert.equal(run.code, 1);
-    assert.match(run.stderr, /^Error: Cannot read .*config\.json: it does not exist; run `gatehouse-agent register` first/);
+    assert.match(run.stderr, /^Error: Cannot read .*\.(json|pem): it does not exist; run `gatehouse-agent register` first/);
   });
 });

@@ -1,4 +1,4 @@
-/** The `gatehouse-agent` command line: `register`, `run`, `pub`, `sub` and `shadow` on the agent SDK. */
+/** The `gatehouse-agent` command line: `register`, `run`, `pub`, `sub`, `shadow` and `diagnose` on the agent SDK. */
 import { readFile } from 'node:fs/promises';
 import { Command, InvalidArgumentError, type CommanderError } from 'commander';
 import { agentDirectory, readAgentIdentity } from './agent-files.ts';
@@ -9,6 +9,7 @@ import { registerAgent } from './register-agent.ts';
 import { runAgent } from './run-agent.ts';
 import { shadowRequest, type ShadowFlags } from './shadow-request.ts';
 import { subscribeMessages } from './subscribe-messages.ts';
+import { registerDiagnoseCommand } from '../diagnose/index.ts';
 
 interface DirFlags {
   readonly dir?: string;
@@ -60,7 +61,7 @@ const TOPIC_HELP = 'the argument is a whole topic, not a subject of the agent (a
  */
 export function buildAgentProgram(): Command {
   const program = new Command('gatehouse-agent')
-    .description('Gatehouse agent: register this machine, stay connected, publish, subscribe, read and update its shadow')
+    .description('Gatehouse agent: register this machine, stay connected, publish, subscribe, read and update its shadow, diagnose its connection')
     .showHelpAfterError()
     .exitOverride((error: CommanderError) => process.exit(error.exitCode === 0 ? 0 : 2));
 
@@ -156,5 +157,6 @@ export function buildAgentProgram(): Command {
       out(JSON.stringify(await shadowRequest(identity, operation, flags, process.env), null, 2));
     });
   }
+  registerDiagnoseCommand(program);
   return program;
 }
