@@ -197,7 +197,10 @@ describe('PROXY protocol on the plain ws listener', () => {
       await once(socket, 'open');
       const stream = createWebSocketStream(socket);
       const client = new MqttClient(() => stream, { clientId, protocolVersion: 5, reconnectPeriod: 0 });
-      await once(client, 'connect');
+      await new Promise<void>((resolve, reject) => {
+        client.once('connect', () => resolve());
+        client.once('error', reject);
+      });
       try {
         const clients = await (await fetch(`${gh.urls.admin}/v1/clients`, { headers: { authorization: `Bearer ${gh.adminKey}` } })).json() as { items?: Array<{ clientId?: string; peer?: { remoteAddress?: string; remotePort?: number } }> };
         const listed = (clients.items ?? []).find((item) => item.clientId === clientId);
