@@ -54,9 +54,9 @@ export async function writeAgentFiles(dir: string, contents: AgentFileContents, 
   await mkdir(dir, { recursive: true, mode: 0o700 });
   await chmod(dir, 0o700);
   const texts: Record<keyof typeof AGENT_FILES, string> = {
-    key: contents.keyPem,
-    certificate: contents.certificatePem,
-    ca: contents.caPem,
+    key: endLine(contents.keyPem),
+    certificate: endLine(contents.certificatePem),
+    ca: endLine(contents.caPem),
     config: `${JSON.stringify(contents.config, null, 2)}\n`,
   };
   for (const [name, file] of Object.entries(AGENT_FILES) as Array<[keyof typeof AGENT_FILES, string]>) {
@@ -80,6 +80,11 @@ export async function checkWritable(dir: string, force: boolean): Promise<void> 
     const exists = await lstat(join(dir, file)).then(() => true, () => false);
     if (exists) throw new CliError(`Cannot register into ${dir}: ${file} exists (an agent is registered there); give --force to replace it, or --dir for another directory`);
   }
+}
+
+/** PEM tools (openssl, cat into a bundle) want the file to end with a newline. */
+function endLine(text: string): string {
+  return text.endsWith('\n') ? text : `${text}\n`;
 }
 
 async function writePrivateFile(path: string, text: string): Promise<void> {
