@@ -35,7 +35,7 @@ export async function registerAgent(options: RegisterAgentOptions): Promise<Agen
   await checkWritable(options.dir, options.force);
   const key = await makeAgentKey(claims.thing);
   const answer = await postJson(url, { token: options.token, csr: key.csrPem }, { env: options.env, timeoutMs: options.timeoutMs ?? 30_000, ...(options.ca === undefined ? {} : { ca: options.ca }) });
-  if (answer.status !== 201) throw new CliError(`Cannot register at ${url.origin}: ${refusal(answer.status, answer.body)}`);
+  if (answer.status !== 201) throw new CliError(refusal(url, answer.status, answer.body));
   const registered = readRegistered(answer.body, url);
   const config: AgentConfig = {
     endpoints: [registered.endpoints.mqtts, registered.endpoints.wss].filter((e): e is string => e !== undefined),
@@ -77,13 +77,17 @@ function registerUrl(endpoint: string | undefined): URL {
   return url;
 }
 
-function refusal(status: number, body: unknown): string {
+/** Gatehouse's own refusals already say "Cannot register: ..."; anything else (a proxy's page) is named by its status. */
+function refusal(url: URL, status: number, body: unknown): string {
   if (typeof body === 'object' && body !== null) {
     const { code, message } = body as Record<string, unknown>;
-    if (typeof message === 'string') return `${message} (${status}${typeof code === 'string' ? ` ${code}` : ''})`;
+    if (typeof message === 'string') {
+      const line = message.startsWith('Cannot ') ? message : `Cannot register at ${url.origin}: ${message}`;
+      return `${line} (${status}${typeof code === 'string' ? ` ${code}` : ''})`;
+    }
   }
   const text = typeof body === 'string' ? body.trim().slice(0, 200) : JSON.stringify(body);
-  return `the server answered ${status}${text === '' ? '' : `: ${text}`}`;
+  return `Cannot register at ${url.origin}: the server answered ${status}${text === '' ? '' : `: ${text}`}`;
 }
 
 interface RegisteredAnswer {
