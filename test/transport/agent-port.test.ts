@@ -17,6 +17,7 @@ import { iot, mqtt as crt } from 'aws-iot-device-sdk-v2';
 import type { IClientOptions, MqttClient } from 'mqtt';
 import { connectClient, missingTools, sleep, startGatehouse, type TestGatehouse } from '../helpers/index.ts';
 import { makeEcAgentKey, onboardDevice, requestJson, type OnboardedDevice } from '../identity/onboarding-kit.ts';
+import { http2Ask } from '../../packages/server/src/transport/transport-fixtures.ts';
 
 const run = promisify(execFile);
 const missing = await missingTools(['curl', 'mosquitto_sub']);
@@ -143,14 +144,7 @@ describe('the agent port: MQTT, WSS and HTTPS on one TLS port', () => {
   test('an HTTP/2-only client (ALPN h2 alone) gets /healthz and a 400 for an empty registration from the agent API', async () => {
     const session = http2Connect(`https://localhost:${port}`, { ca: gh.caPem });
     try {
-      const ask = async (headers: Record<string, string>, body?: string): Promise<[number, string]> => {
-        const stream = session.request(headers);
-        stream.end(body);
-        const [answer] = (await once(stream, 'response')) as [Record<string, unknown>];
-        let text = '';
-        for await (const chunk of stream) text += String(chunk);
-        return [Number(answer[':status']), text];
-      };
+      const ask = (headers: Record<string, string>, body?: string): Promise<[number, string]> => http2Ask(session, headers, body);
       const [status, body] = await ask({ ':path': '/healthz' });
       assert.equal(status, 200);
       assert.equal((JSON.parse(body) as { status: string }).status, 'ok');

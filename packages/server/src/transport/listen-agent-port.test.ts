@@ -7,31 +7,14 @@ import { request } from 'node:https';
 import { connect as netConnect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { Duplex } from 'node:stream';
 import { connect as tlsConnect, type TLSSocket } from 'node:tls';
 import { after, before, describe, it } from 'node:test';
 import { WebSocket } from 'ws';
 import type { PeerInfo } from '../core/index.js';
 import { ensureLocalPki, issueClientCertificate } from '../pki/index.js';
 import { listenAgentPort, type ListenerHandle, type TlsCredentials } from './index.js';
+import { echo, http2Ask, readUntil } from './transport-fixtures.ts';
 
-/** Answers every chunk with `echo:` + chunk and records the peers it saw. */
-function echo(peers: PeerInfo[]) {
-  return (stream: Duplex, peer: PeerInfo): void => {
-    peers.push(peer);
-    stream.on('error', () => {});
-    stream.on('data', (chunk: Buffer) => stream.write(Buffer.concat([Buffer.from('echo:'), chunk])));
-  };
-}
-
-async function readUntil(stream: NodeJS.ReadableStream, expected: string): Promise<string> {
-  let received = '';
-  for await (const chunk of stream) {
-    received += String(chunk);
-    if (received.length >= expected.length) break;
-  }
-  return received;
-}
 
 /** An HTTPS request on its own connection; answers status and body. */
 async function get(port: number, ca: string, path: string, options: { method?: string; body?: string; alpn?: string[] } = {}): Promise<{ status: number; body: string; alpn: string | false | null }> {
@@ -126,14 +109,7 @@ describe('agent port', () => {
     requests.length = 0;
     const session = http2Connect(`https://localhost:${handle.address.port}`, { ca: caPem });
     try {
-      const ask = async (headers: Record<string, string>, body?: string): Promise<[number, string]> => {
-        const stream = session.request(headers);
-        stream.end(body);
-        const [answer] = (await once(stream, 'response')) as [Record<string, unknown>];
-        let text = '';
-        for await (const chunk of stream) text += String(chunk);
-        return [Number(answer[':status']), text];
-      };
+      const ask = (headers: Record<string, string>, body?: string): Promise<[number, string]> => http2Ask(session, headers, body);
       assert.deepEqual(await ask({ ':path': '/v1/register', ':method': 'POST' }, '{"token":"h2"}'), [200, 'api:/v1/register']);
       assert.equal((await ask({ ':path': '/mqtt' }))[0], 426);
       assert.equal(session.alpnProtocol, 'h2');

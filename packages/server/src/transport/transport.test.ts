@@ -13,24 +13,8 @@ import type { PeerInfo } from '../core/index.js';
 import { GatehouseError } from '../core/index.js';
 import { ensureLocalPki, issueClientCertificate } from '../pki/index.js';
 import { listenTcp, listenTls, listenWebSocket, type ListenerHandle, type TlsCredentials } from './index.js';
+import { echo, readUntil } from './transport-fixtures.ts';
 
-/** Answers every chunk with `echo:` + chunk and records the peers it saw. */
-function echo(peers: PeerInfo[]) {
-  return (stream: Duplex, peer: PeerInfo): void => {
-    peers.push(peer);
-    stream.on('error', () => {});
-    stream.on('data', (chunk: Buffer) => stream.write(Buffer.concat([Buffer.from('echo:'), chunk])));
-  };
-}
-
-async function readUntil(stream: NodeJS.ReadableStream, expected: string): Promise<string> {
-  let received = '';
-  for await (const chunk of stream) {
-    received += String(chunk);
-    if (received.length >= expected.length) break;
-  }
-  return received;
-}
 
 describe('transports', () => {
   let home: string;
