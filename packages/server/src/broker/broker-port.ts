@@ -29,7 +29,8 @@ export interface BrokerPort {
   publish(message: InternalMessage): void;
   /**
    * Whether a message on `topic` would reach anyone (a client's or an internal subscription): lets a
-   * service skip building a message nobody gets. The answer is cached with the topic's route.
+   * service skip building a message nobody gets. The answer is not cached: one-off topics asked about
+   * on every connect must not push the hot topics' routes out of the routing cache.
    */
   hasSubscribers(topic: string): boolean;
   /**

@@ -31,7 +31,7 @@ export class Broker {
         core.publish(message, undefined);
       },
       hasSubscribers(topic: string): boolean {
-        return core.router.match(topic).length > 0;
+        return core.router.hasRoute(topic);
       },
       publishTo(clientId: string, message: InternalMessage): boolean {
         return core.publishTo(clientId, message);

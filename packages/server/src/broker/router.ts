@@ -36,13 +36,27 @@ export class Router {
   match(topic: string): readonly RouteEntry[] {
     let entries = this.#cache.get(topic);
     if (entries === undefined) {
-      entries = this.#tree.match(topic);
-      // [MQTT-4.7.2-1] at a tenant's first level (tenancy.ts): `$tenants/acme/#` skips `$tenants/acme/$aws/...`
-      const local = localStart(topic);
-      if (local > 0 && topic.charCodeAt(local) === 36 /* $ */) entries = entries.filter((entry) => !hidesDollarTopic(entry.topicFilter, topic));
+      entries = this.#lookup(topic);
       if (this.#cache.size >= MAX_CACHED_TOPICS) this.#cache = new Map();
       this.#cache.set(topic, entries);
     }
+    return entries;
+  }
+
+  /**
+   * Whether a message on `topic` would reach anyone, without caching the answer: the topics asked
+   * about this way (one presence event per client id) are mostly never published, and caching them
+   * would push the hot topics' routes out of the cache.
+   */
+  hasRoute(topic: string): boolean {
+    return (this.#cache.get(topic) ?? this.#lookup(topic)).length > 0;
+  }
+
+  #lookup(topic: string): readonly RouteEntry[] {
+    const entries = this.#tree.match(topic);
+    // [MQTT-4.7.2-1] at a tenant's first level (tenancy.ts): `$tenants/acme/#` skips `$tenants/acme/$aws/...`
+    const local = localStart(topic);
+    if (local > 0 && topic.charCodeAt(local) === 36 /* $ */) return entries.filter((entry) => !hidesDollarTopic(entry.topicFilter, topic));
     return entries;
   }
 
