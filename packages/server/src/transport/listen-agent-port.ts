@@ -7,8 +7,8 @@ import { createServer as createNetServer, type Socket } from 'node:net';
 import { createServer as createTlsServer, type TLSSocket } from 'node:tls';
 import type { ListenerHandle, ListenOptions } from './listener-handle.js';
 import { listenHandle, SocketTracker } from './listen-server.js';
-import { ProxyProtocolGate } from './proxy-protocol-gate.js';
-import { tlsPeerInfo, tlsServerOptions, type TlsCredentials } from './listen-tls.js';
+import { ProxyProtocolGate, withRealClient } from './proxy-protocol-gate.js';
+import { DEFAULT_HANDSHAKE_TIMEOUT_MS, tlsPeerInfo, tlsServerOptions, type TlsCredentials } from './listen-tls.js';
 import { serveHttpAndWebSocket } from './serve-http-and-websocket.js';
 import { createHttp2Api } from './serve-http2-api.js';
 
@@ -58,7 +58,7 @@ type Route = 'mqtt' | 'http' | 'h2' | 'sniff';
  * const handle = await listenAgentPort({ name: 'wss', host: '0.0.0.0', port: 8443, tls, maxPacketSize: 262144, onConnection, onRequest: agentApi.handle });
  */
 export async function listenAgentPort(options: AgentPortListenOptions): Promise<ListenerHandle> {
-  const timeoutMs = options.handshakeTimeoutMs ?? 10_000;
+  const timeoutMs = options.handshakeTimeoutMs ?? DEFAULT_HANDSHAKE_TIMEOUT_MS;
   const tracker = new SocketTracker();
   const onError = (error: Error, context: string): void => options.onError?.(error, context);
   const gate = options.proxyProtocol === undefined ? undefined : new ProxyProtocolGate(options.proxyProtocol, { onRefused: (error) => onError(error, 'proxy protocol') });
@@ -102,7 +102,7 @@ export async function listenAgentPort(options: AgentPortListenOptions): Promise<
     const own = tlsPeerInfo(socket, 'tls', options.name);
     const real = realPeerOf?.(socket);
     if (own === undefined) socket.destroy();
-    else options.onConnection(socket, real === undefined ? own : { ...own, remoteAddress: real.address, remotePort: real.port });
+    else options.onConnection(socket, withRealClient(own, real));
   };
 
   /** The one place every TCP connection passes before TLS: a PROXY protocol header is read here. */

@@ -4,7 +4,7 @@ import { createServer, type TLSSocket } from 'node:tls';
 import type { PeerInfo } from '../core/index.js';
 import type { ListenerHandle, ListenOptions } from './listener-handle.js';
 import { listenHandle, SocketTracker } from './listen-server.js';
-import { ProxyProtocolGate } from './proxy-protocol-gate.js';
+import { ProxyProtocolGate, withRealClient } from './proxy-protocol-gate.js';
 
 /** PEM contents (not paths) of the server's credentials. */
 export interface TlsCredentials {
@@ -43,7 +43,7 @@ export async function listenTls(options: TlsListenOptions): Promise<ListenerHand
     socket.on('error', (error) => options.onError?.(error, 'tls socket'));
     const own = tlsPeerInfo(socket, 'tls', options.name);
     const real = gate?.peerOf(socket);
-    const peer = own === undefined || real === undefined ? own : { ...own, remoteAddress: real.address, remotePort: real.port };
+    const peer = own === undefined ? undefined : withRealClient(own, real);
     if (peer === undefined) {
       socket.destroy();
       return;

@@ -4,6 +4,7 @@
  * sockets to look up.
  */
 import type { BlockList, Socket } from 'node:net';
+import type { PeerInfo } from '../core/index.js';
 import type { ProxyEndpoint } from './proxy-protocol.js';
 import { readProxyHeader, trustedSourceList, type ProxyProtocolPolicy } from './read-proxy-header.js';
 
@@ -51,4 +52,15 @@ export class ProxyProtocolGate {
 
 function fourTuple(socket: Pick<Socket, 'localAddress' | 'localPort' | 'remoteAddress' | 'remotePort'>): string {
   return `${socket.localAddress ?? ''}|${socket.localPort ?? 0}|${socket.remoteAddress ?? ''}|${socket.remotePort ?? 0}`;
+}
+
+/**
+ * The peer as the listener saw it, with the client a PROXY header named (when there was one) as its
+ * remote address.
+ *
+ * @example
+ * onConnection(socket, withRealClient(tlsPeerInfo(socket, 'tls', 'mqtts')!, gate?.peerOf(socket)));
+ */
+export function withRealClient(own: PeerInfo, real: ProxyEndpoint | undefined): PeerInfo {
+  return real === undefined ? own : { ...own, remoteAddress: real.address, remotePort: real.port };
 }

@@ -7,6 +7,7 @@ import type { PeerInfo, PeerRequest } from '../core/index.js';
 import type { ListenOptions } from './listener-handle.js';
 import type { ProxyEndpoint } from './proxy-protocol.js';
 import { tlsPeerInfo } from './listen-tls.js';
+import { withRealClient } from './proxy-protocol-gate.js';
 import { WebSocketDuplex } from './websocket-duplex.js';
 
 /** Subprotocols we answer, best first; `mqttv3.1` is what MQTT 3.1-era clients offer. */
@@ -95,7 +96,7 @@ function peerOf(req: IncomingMessage, options: HttpAndWebSocketOptions): PeerInf
   const own = options.secure ? tlsPeerInfo(req.socket as TLSSocket, 'wss', options.name) : plainPeerInfo(req, options.name);
   if (own === undefined) return undefined;
   const real = options.realPeerOf?.(req.socket);
-  const peer = real === undefined ? own : { ...own, remoteAddress: real.address, remotePort: real.port };
+  const peer = withRealClient(own, real);
   // Non-enumerable: the URL may carry a SigV4 signature and session token, which must stay out of
   // logs and admin API answers that print the peer.
   const request: PeerRequest = { url: req.url ?? '/', headers: req.headers };
